@@ -1,0 +1,4 @@
+"""Tooling of the kit: package, deploy and destroy the SageMaker project template.
+
+Each job is one module run as ``python -m scripts.<job>``; the Makefile is the user interface.
+"""

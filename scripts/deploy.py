@@ -1,0 +1,111 @@
+"""Deploy the portfolio stack from the last package: ``python -m scripts.deploy`` (``make deploy``).
+
+Reads ``build/<region>/manifest.json`` for the portfolio template's URL, resolves the roles the
+portfolio refers to (failing early and clearly when one is missing), runs the change set, prints the
+outputs and saves them to ``build/<region>/portfolio-outputs.json`` for the notebooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from scripts.aws import AwsContext
+from scripts.deployer import Deployer, DeployResult
+from scripts.errors import KitError, ManifestNotFoundError, run_main
+from scripts.execution_role import RoleRef, require_role, studio_execution_role
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STACK = "sagemaker-fs-ingestion-portfolio"
+DEFAULT_LAUNCH_ROLE = "service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
+DEFAULT_USE_ROLE = "service-role/AmazonSageMakerServiceCatalogProductsUseRole"
+OUTPUTS_FILE = "portfolio-outputs.json"
+_PROJECT_ROLES_FIX = (
+    "turn on SageMaker projects for your Studio domain (that creates it), or pass {var}=<path/name>"
+)
+
+
+def load_manifest(build_dir: Path, region: str) -> dict:
+    path = build_dir / "manifest.json"
+    if not path.is_file():
+        raise ManifestNotFoundError(str(path))
+    manifest = json.loads(path.read_text())
+    if manifest.get("region") != region:
+        raise KitError(f"{path} was packaged for {manifest.get('region')}, not {region}: run `make package`")
+    return manifest
+
+
+def portfolio_parameters(
+    aws: AwsContext, execution_role_arn: str | None, launch_role: RoleRef, use_role: RoleRef
+) -> dict[str, str]:
+    iam = aws.client("iam")
+    execution_role_arn = execution_role_arn or studio_execution_role(aws.client("sagemaker"), aws.region)
+    execution_role = RoleRef.parse(execution_role_arn)
+    require_role(iam, execution_role, "pass EXECUTION_ROLE_ARN of an existing SageMaker execution role")
+    require_role(iam, launch_role, _PROJECT_ROLES_FIX.format(var="LAUNCH_ROLE"))
+    require_role(iam, use_role, _PROJECT_ROLES_FIX.format(var="USE_ROLE"))
+    return {
+        "SageMakerExecutionRoleArn": execution_role.arn(aws.partition, aws.account),
+        "SageMakerExecutionRoleName": execution_role.name,
+        "LaunchRoleName": launch_role.name,
+        "LaunchRolePath": launch_role.path,
+        "UseRoleName": use_role.name,
+        "UseRolePath": use_role.path,
+    }
+
+
+def write_outputs(result: DeployResult, region: str, path: Path) -> None:
+    document = {"stack": result.stack, "region": region, "outputs": result.outputs}
+    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+
+
+def format_outputs(outputs: dict[str, str]) -> str:
+    width = max((len(key) for key in outputs), default=0)
+    return "\n".join(f"  {key:<{width}}  {value}" for key, value in sorted(outputs.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m scripts.deploy", description=__doc__)
+    parser.add_argument("--region", help="AWS region (default: REGION, then boto3's resolution)")
+    parser.add_argument("--stack-name", default=os.environ.get("STACK_NAME") or DEFAULT_STACK)
+    parser.add_argument(
+        "--execution-role-arn",
+        default=os.environ.get("EXECUTION_ROLE_ARN") or None,
+        help="SageMaker execution role granted the portfolio (default: the Studio domain's)",
+    )
+    parser.add_argument("--launch-role", default=os.environ.get("LAUNCH_ROLE") or DEFAULT_LAUNCH_ROLE)
+    parser.add_argument("--use-role", default=os.environ.get("USE_ROLE") or DEFAULT_USE_ROLE)
+    parser.add_argument(
+        "--replace-failed",
+        action="store_true",
+        default=os.environ.get("REPLACE_FAILED_STACK") == "1",
+        help="delete a stack left in ROLLBACK_COMPLETE and create it again",
+    )
+    parser.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "build")
+    args = parser.parse_args()
+
+    aws = AwsContext.from_environment(args.region)
+    build_dir = args.build_dir / aws.region
+    manifest = load_manifest(build_dir, aws.region)
+    print(f"Deploying {args.stack_name} (version {manifest['version']}) to {aws.account} in {aws.region}")
+    parameters = portfolio_parameters(
+        aws, args.execution_role_arn, RoleRef.parse(args.launch_role), RoleRef.parse(args.use_role)
+    )
+    print(f"Portfolio granted to {parameters['SageMakerExecutionRoleArn']}")
+    result = Deployer(aws.client("cloudformation")).deploy(
+        args.stack_name,
+        manifest["portfolio_template_url"],
+        parameters,
+        replace_failed=args.replace_failed,
+        tags={"sagemaker-fs-ingestion:version": manifest["version"]},
+    )
+    print("Outputs:")
+    print(format_outputs(result.outputs))
+    write_outputs(result, aws.region, build_dir / OUTPUTS_FILE)
+    print(f"Saved to {build_dir / OUTPUTS_FILE}")
+
+
+if __name__ == "__main__":
+    run_main(main)

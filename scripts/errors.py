@@ -1,0 +1,158 @@
+"""User-facing errors: each names the cause and the fix in one line.
+
+They are raised deep in the tooling and turned into a message and an exit code in one place,
+:func:`run_main`, the way every entry point runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
+
+
+class KitError(Exception):
+    """An error the user can fix; its message is printed as the single line of output."""
+
+
+class NoCredentialsFoundError(KitError):
+    def __init__(self) -> None:
+        super().__init__(
+            "no AWS credentials found: run `aws configure`, set AWS_PROFILE, "
+            "or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        )
+
+
+class NoRegionConfiguredError(KitError):
+    def __init__(self) -> None:
+        super().__init__("no AWS region configured: pass REGION=<region> to make, or set AWS_REGION")
+
+
+class BucketAccessDeniedError(KitError):
+    def __init__(self, bucket: str, account: str) -> None:
+        super().__init__(
+            f"staging bucket {bucket} belongs to another account or denies access to account "
+            f"{account}: set CFN_BUCKET_NAME to a bucket this account owns"
+        )
+
+
+class BucketInOtherRegionError(KitError):
+    def __init__(self, bucket: str, bucket_region: str, region: str) -> None:
+        super().__init__(
+            f"staging bucket {bucket} is in {bucket_region}, not {region}: use REGION={bucket_region}"
+            f" or set CFN_BUCKET_NAME to a bucket in {region}"
+        )
+
+
+class MissingSeedFilesError(KitError):
+    def __init__(self, seed_dir: str, missing: list[str]) -> None:
+        super().__init__(
+            f"seed code in {seed_dir} is missing {', '.join(missing)}: restore them "
+            "(git checkout -- project-seed) before packaging"
+        )
+
+
+class PlaceholderError(KitError):
+    """A ``{{package:...}}`` token that is unknown or was left in a rendered template."""
+
+
+class TemplateTooLargeError(KitError):
+    def __init__(self, name: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"template {name} is {size:,} bytes, over CloudFormation's {limit:,}-byte limit: "
+            "shrink it (move code into the seed zip, trim descriptions)"
+        )
+
+
+class TemplateLintError(KitError):
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            f"cfn-lint found {count} problem(s) in the templates (listed above); nothing was "
+            "uploaded: fix them and package again"
+        )
+
+
+class ReleaseAlreadyPublishedError(KitError):
+    def __init__(self, version: str, key: str) -> None:
+        super().__init__(
+            f"version {version} is already published at {key} with a different product template: "
+            "bump VERSION so existing projects keep the template they were launched from"
+        )
+
+
+class ManifestNotFoundError(KitError):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"no package manifest at {path}: run `make package` first")
+
+
+class StackBusyError(KitError):
+    def __init__(self, stack: str, status: str) -> None:
+        super().__init__(f"stack {stack} is {status}: wait for that operation to finish, then deploy again")
+
+
+class StackInRollbackCompleteError(KitError):
+    def __init__(self, stack: str) -> None:
+        super().__init__(
+            f"stack {stack} is in ROLLBACK_COMPLETE (its first creation failed) and cannot be updated: "
+            "run `make deploy REPLACE_FAILED_STACK=1` to delete and recreate it, or `make destroy`"
+        )
+
+
+class ChangeSetFailedError(KitError):
+    def __init__(self, stack: str, reason: str) -> None:
+        super().__init__(f"CloudFormation rejected the change set for {stack}: {reason}")
+
+
+class StackOperationFailedError(KitError):
+    def __init__(self, stack: str, status: str) -> None:
+        super().__init__(
+            f"stack {stack} ended in {status}; the failing resources and their reasons are listed "
+            "above: fix the cause and deploy again"
+        )
+
+
+class NoStudioDomainError(KitError):
+    def __init__(self, region: str) -> None:
+        super().__init__(
+            f"no SageMaker Studio domain in {region} to take the execution role from: create a domain "
+            "or pass EXECUTION_ROLE_ARN=arn:...:role/<your SageMaker execution role>"
+        )
+
+
+class AmbiguousExecutionRoleError(KitError):
+    def __init__(self, roles: list[str]) -> None:
+        super().__init__(
+            f"the Studio domains use {len(roles)} different execution roles ({', '.join(roles)}): "
+            "pass EXECUTION_ROLE_ARN=<the one to grant the portfolio>"
+        )
+
+
+class RoleNotFoundError(KitError):
+    def __init__(self, role: str, fix: str) -> None:
+        super().__init__(f"IAM role {role} does not exist: {fix}")
+
+
+def run_main(main: Callable[[], None]) -> None:
+    """Run an entry point; print a one-line error and exit non-zero on anything the user can fix."""
+    try:
+        main()
+    except KitError as error:
+        _fail(str(error))
+    except NoCredentialsError:
+        _fail(str(NoCredentialsFoundError()))
+    except NoRegionError:
+        _fail(str(NoRegionConfiguredError()))
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        _fail(
+            f"AWS refused {error.operation_name}: {details.get('Code')}: {details.get('Message')}"
+            " (check the permissions of the credentials in use)"
+        )
+    except KeyboardInterrupt:
+        _fail("interrupted")
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)

@@ -1,0 +1,110 @@
+"""Putting built files into the staging bucket: encrypted, tagged, and only when they changed.
+
+Each object carries the SHA-256 of its content in its metadata, so an unchanged file is recognised
+without downloading it and is not uploaded again. Every decision (upload, skip, conflict) is made
+before the first byte goes up, so a conflict publishes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from botocore.exceptions import ClientError
+
+from scripts.assemble import PROVISIONING_TAG, BuiltObject
+from scripts.errors import ReleaseAlreadyPublishedError
+
+SHA256_METADATA = "sha256"
+_CONTENT_TYPES = {".zip": "application/zip", ".yaml": "application/yaml", ".json": "application/json"}
+
+
+@dataclass
+class UploadPlan:
+    upload: list[BuiltObject] = field(default_factory=list)
+    unchanged: list[BuiltObject] = field(default_factory=list)
+    retag: list[BuiltObject] = field(default_factory=list)  # unchanged, but the tag went missing
+
+
+class S3Uploader:
+    def __init__(self, s3, bucket: str, report: Callable[[str], None] = print) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._report = report
+
+    def plan(self, objects: Iterable[BuiltObject]) -> UploadPlan:
+        """Decide what to do with each object; raise if a published release would change."""
+        plan = UploadPlan()
+        for built in objects:
+            remote_sha = self._remote_sha256(built.key)
+            if remote_sha == built.sha256:
+                plan.unchanged.append(built)
+                if built.tagged and not self._has_provisioning_tag(built.key):
+                    plan.retag.append(built)
+            elif remote_sha is not None and built.immutable:
+                raise ReleaseAlreadyPublishedError(_release_of(built.key), built.key)
+            else:
+                plan.upload.append(built)
+        return plan
+
+    def execute(self, plan: UploadPlan) -> None:
+        """Upload in plan order (the caller orders templates last), then repair missing tags."""
+        total = len(plan.upload)
+        for index, built in enumerate(plan.upload, start=1):
+            self._report(
+                f"  [{index}/{total}] uploading s3://{self._bucket}/{built.key} ({_size(built.size)})"
+            )
+            self._put(built)
+        for built in plan.unchanged:
+            self._report(f"  unchanged, not uploaded: s3://{self._bucket}/{built.key}")
+        for built in plan.retag:
+            self._report(f"  restoring tag servicecatalog:provisioning=true on {built.key}")
+            self._s3.put_object_tagging(
+                Bucket=self._bucket,
+                Key=built.key,
+                Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in PROVISIONING_TAG.items()]},
+            )
+
+    def list_keys(self, prefix: str) -> list[str]:
+        paginator = self._s3.get_paginator("list_objects_v2")
+        return [
+            entry["Key"]
+            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix)
+            for entry in page.get("Contents", [])
+        ]
+
+    def _put(self, built: BuiltObject) -> None:
+        arguments = {
+            "Bucket": self._bucket,
+            "Key": built.key,
+            "Body": built.path.read_bytes(),
+            "ServerSideEncryption": "AES256",
+            "Metadata": {SHA256_METADATA: built.sha256},
+            "ContentType": _CONTENT_TYPES.get(built.path.suffix, "application/octet-stream"),
+        }
+        if built.tagged:
+            arguments["Tagging"] = urlencode(PROVISIONING_TAG)
+        self._s3.put_object(**arguments)
+
+    def _remote_sha256(self, key: str) -> str | None:
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise
+        return head.get("Metadata", {}).get(SHA256_METADATA, "")
+
+    def _has_provisioning_tag(self, key: str) -> bool:
+        tags = self._s3.get_object_tagging(Bucket=self._bucket, Key=key)["TagSet"]
+        return all({"Key": k, "Value": v} in tags for k, v in PROVISIONING_TAG.items())
+
+
+def _release_of(key: str) -> str:
+    # .../product/<version>/<template>
+    return key.rsplit("/", 2)[-2]
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} B"
