@@ -82,7 +82,11 @@ class Deployer:
 
         events = StackEventStream(self._cfn, stack, self._report)
         self._report(f"Executing change set ({change_set_type.lower()} {stack}):")
-        self._cfn.execute_change_set(ChangeSetName=change_set_id)
+        try:
+            self._cfn.execute_change_set(ChangeSetName=change_set_id)
+        except ClientError as error:
+            details = error.response["Error"]
+            raise ChangeSetFailedError(stack, f"{details.get('Code')}: {details.get('Message')}") from error
         self._wait_for_stack(stack, events)
         return DeployResult(stack, changed=True, outputs=self.outputs(stack))
 

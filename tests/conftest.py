@@ -1,0 +1,78 @@
+"""Shared fixtures: an isolated AWS environment (moto in-process) and a copy of the kit's sources."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from scripts.assemble import SourceLayout
+from scripts.aws import AwsContext
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's default account
+
+_AWS_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_CLOUDFORMATION",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "REGION",
+    "CFN_BUCKET_NAME",
+    "S3_PREFIX",
+    "STACK_NAME",
+    "EXECUTION_ROLE_ARN",
+    "LAUNCH_ROLE",
+    "USE_ROLE",
+    "REPLACE_FAILED_STACK",
+    "DELETE_PROJECT_BUCKETS",
+    "DELETE_STAGING",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_aws_environment(monkeypatch, tmp_path_factory):
+    """No test sees the machine's AWS configuration, and nothing can reach instance metadata."""
+    for name in _AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path_factory.mktemp("aws-config") / "none"
+    empty.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+
+
+@pytest.fixture
+def moto():
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def aws(moto) -> AwsContext:
+    return AwsContext(boto3.Session(region_name=REGION))
+
+
+@pytest.fixture
+def layout(tmp_path) -> SourceLayout:
+    """A private copy of the kit's sources, so a test may break them without touching the repo."""
+    root = tmp_path / "kit"
+    root.mkdir()
+    shutil.copytree(PROJECT_ROOT / "cfn-templates", root / "cfn-templates")
+    shutil.copytree(
+        PROJECT_ROOT / "project-seed",
+        root / "project-seed",
+        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"),
+    )
+    shutil.copy(PROJECT_ROOT / "VERSION", root / "VERSION")
+    return SourceLayout(root)
