@@ -1,0 +1,146 @@
+"""What the deploy entry point resolves before it touches the stack: roles, manifest, outputs."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from scripts.deploy import format_outputs, load_manifest, portfolio_parameters, write_outputs
+from scripts.deployer import DeployResult
+from scripts.errors import (
+    AmbiguousExecutionRoleError,
+    KitError,
+    ManifestNotFoundError,
+    NoStudioDomainError,
+    RoleNotFoundError,
+)
+from scripts.execution_role import RoleRef, require_role, studio_execution_role
+from tests.conftest import ACCOUNT, REGION
+
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+LAUNCH = RoleRef.parse("service-role/AmazonSageMakerServiceCatalogProductsLaunchRole")
+USE = RoleRef.parse("service-role/AmazonSageMakerServiceCatalogProductsUseRole")
+
+
+def create_role(ref: RoleRef) -> str:
+    iam = boto3.client("iam", region_name=REGION)
+    return iam.create_role(RoleName=ref.name, Path=ref.path, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+
+
+def create_domain(name: str, role_arn: str) -> None:
+    boto3.client("sagemaker", region_name=REGION).create_domain(
+        DomainName=name,
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": role_arn},
+        SubnetIds=["subnet-1"],
+        VpcId="vpc-1",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "name"),
+    [
+        ("AmazonSageMaker-ExecutionRole", "/", "AmazonSageMaker-ExecutionRole"),
+        ("service-role/LaunchRole", "/service-role/", "LaunchRole"),
+        ("/service-role/LaunchRole", "/service-role/", "LaunchRole"),
+        ("arn:aws:iam::123456789012:role/service-role/Exec-2024", "/service-role/", "Exec-2024"),
+        ("arn:aws-cn:iam::123456789012:role/a/b/Deep", "/a/b/", "Deep"),
+    ],
+    ids=["name", "path-and-name", "leading-slash", "arn-with-path", "china-arn-nested-path"],
+)
+def test_role_references_parse(text, path, name):
+    ref = RoleRef.parse(text)
+    assert (ref.path, ref.name) == (path, name)
+    assert ref.arn("aws", ACCOUNT) == f"arn:aws:iam::{ACCOUNT}:role{path}{name}"
+
+
+def test_the_execution_role_comes_from_the_studio_domain(aws):
+    role_arn = create_role(RoleRef.parse("service-role/AmazonSageMaker-ExecutionRole-1"))
+    create_domain("studio", role_arn)
+    assert studio_execution_role(aws.client("sagemaker"), REGION) == role_arn
+
+
+def test_no_studio_domain(aws):
+    with pytest.raises(NoStudioDomainError) as raised:
+        studio_execution_role(aws.client("sagemaker"), REGION)
+    assert str(raised.value) == (
+        "no SageMaker Studio domain in us-east-1 to take the execution role from: create a domain "
+        "or pass EXECUTION_ROLE_ARN=arn:...:role/<your SageMaker execution role>"
+    )
+
+
+def test_domains_with_different_roles_are_ambiguous(aws):
+    create_domain("one", create_role(RoleRef.parse("RoleOne")))
+    create_domain("two", create_role(RoleRef.parse("RoleTwo")))
+    with pytest.raises(
+        AmbiguousExecutionRoleError, match=r"use 2 different execution roles .*RoleOne.*RoleTwo"
+    ):
+        studio_execution_role(aws.client("sagemaker"), REGION)
+
+
+def test_a_missing_role_is_named_with_the_fix(aws):
+    with pytest.raises(RoleNotFoundError) as raised:
+        require_role(aws.client("iam"), LAUNCH, "turn on SageMaker projects")
+    assert str(raised.value) == (
+        "IAM role service-role/AmazonSageMakerServiceCatalogProductsLaunchRole does not exist: "
+        "turn on SageMaker projects"
+    )
+
+
+def test_a_role_under_another_path_is_not_taken_for_the_right_one(aws):
+    create_role(RoleRef.parse("AmazonSageMakerServiceCatalogProductsLaunchRole"))
+    with pytest.raises(RoleNotFoundError, match="exists with path /; fix"):
+        require_role(aws.client("iam"), LAUNCH, "fix")
+
+
+def test_portfolio_parameters_from_the_domain_and_the_project_roles(aws):
+    execution_arn = create_role(RoleRef.parse("service-role/AmazonSageMaker-ExecutionRole-1"))
+    create_domain("studio", execution_arn)
+    create_role(LAUNCH)
+    create_role(USE)
+    assert portfolio_parameters(aws, None, LAUNCH, USE) == {
+        "SageMakerExecutionRoleArn": execution_arn,
+        "SageMakerExecutionRoleName": "AmazonSageMaker-ExecutionRole-1",
+        "LaunchRoleName": "AmazonSageMakerServiceCatalogProductsLaunchRole",
+        "LaunchRolePath": "/service-role/",
+        "UseRoleName": "AmazonSageMakerServiceCatalogProductsUseRole",
+        "UseRolePath": "/service-role/",
+    }
+
+
+def test_portfolio_parameters_fail_when_projects_are_not_enabled(aws):
+    execution_arn = create_role(RoleRef.parse("Exec"))
+    with pytest.raises(RoleNotFoundError, match="turn on SageMaker projects for your Studio domain"):
+        portfolio_parameters(aws, execution_arn, LAUNCH, USE)
+
+
+def test_the_manifest_must_exist_and_match_the_region(tmp_path):
+    with pytest.raises(ManifestNotFoundError, match="run `make package` first"):
+        load_manifest(tmp_path, REGION)
+    (tmp_path / "manifest.json").write_text(json.dumps({"region": "eu-west-1"}))
+    with pytest.raises(KitError, match="was packaged for eu-west-1, not us-east-1: run `make package`"):
+        load_manifest(tmp_path, REGION)
+
+
+def test_outputs_are_printed_as_a_table_and_saved_for_the_notebooks(tmp_path):
+    result = DeployResult("stack", True, {"ProductId": "prod-abc", "PortfolioId": "port-xyz"})
+    assert format_outputs(result.outputs) == "  PortfolioId  port-xyz\n  ProductId    prod-abc"
+    write_outputs(result, REGION, tmp_path / "out.json")
+    assert json.loads((tmp_path / "out.json").read_text()) == {
+        "stack": "stack",
+        "region": REGION,
+        "outputs": {"ProductId": "prod-abc", "PortfolioId": "port-xyz"},
+    }
