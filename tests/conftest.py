@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -52,8 +53,31 @@ def isolated_aws_environment(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
 
 
+def _bucket_permission_without_conditions(bucket, action: str, resource: str):
+    """moto 5.2.5's ``FakeBucket.get_permission`` evaluates bucket policies with no request context,
+    so every statement with a Condition counts as DENIED, even a Deny that cannot apply (our TLS-only
+    ``aws:SecureTransport = false`` statement then refuses every request). AWS would evaluate the
+    condition; with no context to evaluate it, such statements are left out instead."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if bucket.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = json.loads(bucket.policy)
+    statements = policy.get("Statement", [])
+    policy["Statement"] = [
+        s for s in (statements if isinstance(statements, list) else [statements]) if "Condition" not in s
+    ]
+    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+
 @pytest.fixture
-def moto():
+def moto(monkeypatch):
+    from moto.s3.models import FakeBucket
+
+    assert hasattr(FakeBucket, "get_permission"), (
+        "moto changed: revisit _bucket_permission_without_conditions"
+    )
+    monkeypatch.setattr(FakeBucket, "get_permission", _bucket_permission_without_conditions)
     with mock_aws():
         yield
 
