@@ -13,7 +13,6 @@ export S3_PREFIX ?= sagemaker-fs-ingestion
 export STACK_NAME ?= sagemaker-fs-ingestion-portfolio
 export EXECUTION_ROLE_ARN ?=
 export LAUNCH_ROLE ?= service-role/AmazonSageMakerServiceCatalogProductsLaunchRole
-export USE_ROLE ?= service-role/AmazonSageMakerServiceCatalogProductsUseRole
 export REPLACE_FAILED_STACK ?=
 export DELETE_PROJECT_BUCKETS ?=
 export DELETE_STAGING ?=
@@ -36,8 +35,6 @@ help: ## Show targets and variables
 	@echo "                         (default: the Studio domain's default execution role)"
 	@echo "  LAUNCH_ROLE            role Service Catalog launches the product with, path/name"
 	@echo "                         (now: $(LAUNCH_ROLE))"
-	@echo "  USE_ROLE               role the project's CodeBuild/CodePipeline/rules run as, path/name"
-	@echo "                         (now: $(USE_ROLE))"
 	@echo "  REPLACE_FAILED_STACK   1: delete a stack left in ROLLBACK_COMPLETE and create it again"
 	@echo "  DELETE_PROJECT_BUCKETS 1: destroy also empties and deletes buckets retained by projects"
 	@echo "  DELETE_STAGING         1: destroy also deletes everything under S3_PREFIX in the staging bucket"
@@ -58,7 +55,7 @@ lint: install ## ruff, cfn-lint and checkov
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m scripts.lint cfn-templates
-	$(VENV_CHECKOV)/bin/checkov --quiet --compact --framework cloudformation --directory cfn-templates
+	$(VENV_CHECKOV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --directory cfn-templates
 
 package: install ## Build build/<region>/, lint it, upload it to the staging bucket
 	$(PY) -m scripts.package

@@ -20,7 +20,8 @@ from scripts.execution_role import RoleRef, require_role, studio_execution_role
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STACK = "sagemaker-fs-ingestion-portfolio"
 DEFAULT_LAUNCH_ROLE = "service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
-DEFAULT_USE_ROLE = "service-role/AmazonSageMakerServiceCatalogProductsUseRole"
+# The role the product template's CodeBuild, CodePipeline and rules run as (fixed in that template).
+PRODUCT_USE_ROLE = "service-role/AmazonSageMakerServiceCatalogProductsUseRole"
 OUTPUTS_FILE = "portfolio-outputs.json"
 _PROJECT_ROLES_FIX = (
     "turn on SageMaker projects for your Studio domain (that creates it), or pass {var}=<path/name>"
@@ -38,14 +39,15 @@ def load_manifest(build_dir: Path, region: str) -> dict:
 
 
 def portfolio_parameters(
-    aws: AwsContext, execution_role_arn: str | None, launch_role: RoleRef, use_role: RoleRef
+    aws: AwsContext, execution_role_arn: str | None, launch_role: RoleRef
 ) -> dict[str, str]:
     iam = aws.client("iam")
     execution_role_arn = execution_role_arn or studio_execution_role(aws.client("sagemaker"), aws.region)
     execution_role = RoleRef.parse(execution_role_arn)
     require_role(iam, execution_role, "pass EXECUTION_ROLE_ARN of an existing SageMaker execution role")
     require_role(iam, launch_role, _PROJECT_ROLES_FIX.format(var="LAUNCH_ROLE"))
-    require_role(iam, use_role, _PROJECT_ROLES_FIX.format(var="USE_ROLE"))
+    use_role = RoleRef.parse(PRODUCT_USE_ROLE)
+    require_role(iam, use_role, "turn on SageMaker projects for your Studio domain (that creates it)")
     return {
         "SageMakerExecutionRoleArn": execution_role.arn(aws.partition, aws.account),
         "SageMakerExecutionRoleName": execution_role.name,
@@ -76,7 +78,6 @@ def main() -> None:
         help="SageMaker execution role granted the portfolio (default: the Studio domain's)",
     )
     parser.add_argument("--launch-role", default=os.environ.get("LAUNCH_ROLE") or DEFAULT_LAUNCH_ROLE)
-    parser.add_argument("--use-role", default=os.environ.get("USE_ROLE") or DEFAULT_USE_ROLE)
     parser.add_argument(
         "--replace-failed",
         action="store_true",
@@ -90,9 +91,7 @@ def main() -> None:
     build_dir = args.build_dir / aws.region
     manifest = load_manifest(build_dir, aws.region)
     print(f"Deploying {args.stack_name} (version {manifest['version']}) to {aws.account} in {aws.region}")
-    parameters = portfolio_parameters(
-        aws, args.execution_role_arn, RoleRef.parse(args.launch_role), RoleRef.parse(args.use_role)
-    )
+    parameters = portfolio_parameters(aws, args.execution_role_arn, RoleRef.parse(args.launch_role))
     print(f"Portfolio granted to {parameters['SageMakerExecutionRoleArn']}")
     result = Deployer(aws.client("cloudformation")).deploy(
         args.stack_name,

@@ -111,7 +111,7 @@ def test_portfolio_parameters_from_the_domain_and_the_project_roles(aws):
     create_domain("studio", execution_arn)
     create_role(LAUNCH)
     create_role(USE)
-    assert portfolio_parameters(aws, None, LAUNCH, USE) == {
+    assert portfolio_parameters(aws, None, LAUNCH) == {
         "SageMakerExecutionRoleArn": execution_arn,
         "SageMakerExecutionRoleName": "AmazonSageMaker-ExecutionRole-1",
         "LaunchRoleName": "AmazonSageMakerServiceCatalogProductsLaunchRole",
@@ -121,10 +121,15 @@ def test_portfolio_parameters_from_the_domain_and_the_project_roles(aws):
     }
 
 
-def test_portfolio_parameters_fail_when_projects_are_not_enabled(aws):
+@pytest.mark.parametrize("existing", [(), (LAUNCH,), (USE,)], ids=["neither", "launch-only", "use-only"])
+def test_portfolio_parameters_fail_when_projects_are_not_enabled(aws, existing):
     execution_arn = create_role(RoleRef.parse("Exec"))
-    with pytest.raises(RoleNotFoundError, match="turn on SageMaker projects for your Studio domain"):
-        portfolio_parameters(aws, execution_arn, LAUNCH, USE)
+    for ref in existing:
+        create_role(ref)
+    missing = LAUNCH if LAUNCH not in existing else USE
+    with pytest.raises(RoleNotFoundError) as raised:
+        portfolio_parameters(aws, execution_arn, LAUNCH)
+    assert str(raised.value).startswith(f"IAM role {missing} does not exist: turn on SageMaker projects")
 
 
 def test_the_manifest_must_exist_and_match_the_region(tmp_path):
