@@ -18,7 +18,7 @@ from scripts.deploy import DEFAULT_STACK, OUTPUTS_FILE
 from scripts.deployer import Deployer
 from scripts.errors import run_main
 from scripts.package import DEFAULT_PREFIX
-from scripts.staging_bucket import bucket_name
+from scripts.staging_bucket import bucket_name, bucket_region
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RETAINED_TAG = ("sagemaker-fs-ingestion:retained", "true")
@@ -30,18 +30,24 @@ def retained_project_buckets(aws: AwsContext) -> list[str]:
     s3 = aws.client("s3")
     found = []
     for page in s3.get_paginator("list_buckets").paginate(Prefix=PROJECT_BUCKET_PREFIX):
-        for bucket in page.get("Buckets", []):
-            name = bucket["Name"]
-            in_region = bucket.get("BucketRegion", aws.region) == aws.region
-            if not (name.startswith(PROJECT_BUCKET_PREFIX) and in_region):
-                continue
-            try:
-                tags = s3.get_bucket_tagging(Bucket=name)["TagSet"]
-            except ClientError:  # no tags at all: not ours
-                continue
-            if {"Key": RETAINED_TAG[0], "Value": RETAINED_TAG[1]} in tags:
+        for name in (bucket["Name"] for bucket in page.get("Buckets", [])):
+            if (
+                name.startswith(PROJECT_BUCKET_PREFIX)
+                and bucket_region(s3, name) == aws.region
+                and _retained(s3, name)
+            ):
                 found.append(name)
     return sorted(found)
+
+
+def _retained(s3, bucket: str) -> bool:
+    try:
+        tags = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchTagSet":  # no tags at all: not ours
+            return False
+        raise
+    return {"Key": RETAINED_TAG[0], "Value": RETAINED_TAG[1]} in tags
 
 
 def delete_objects(aws: AwsContext, bucket: str, prefix: str = "") -> int:

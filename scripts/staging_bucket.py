@@ -39,11 +39,16 @@ def bucket_exists(aws: AwsContext, bucket: str) -> bool:
         raise
     if not _owned(aws, bucket):
         raise BucketAccessDeniedError(bucket, aws.account)
-    location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
-    bucket_region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
-    if bucket_region != aws.region:
-        raise BucketInOtherRegionError(bucket, bucket_region, aws.region)
+    region = bucket_region(s3, bucket)
+    if region != aws.region:
+        raise BucketInOtherRegionError(bucket, region, aws.region)
     return True
+
+
+def bucket_region(s3, bucket: str) -> str:
+    """The bucket's region (GetBucketLocation answers None for us-east-1 and EU for eu-west-1)."""
+    location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+    return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
 
 
 def _owned(aws: AwsContext, bucket: str) -> bool:
