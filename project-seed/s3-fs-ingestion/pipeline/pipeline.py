@@ -70,6 +70,18 @@ def data_wrangler_image_uri(region: str) -> str:
         ) from None
 
 
+def _s3_prefix_input(name: str, source: ParameterString) -> ProcessingInput:
+    """An input copied from S3 to /opt/ml/processing/<name>, the layout the container reads."""
+    return ProcessingInput(
+        input_name=name,
+        source=source,
+        destination=f"{PROCESSING_ROOT}/{name}",
+        s3_data_type="S3Prefix",
+        s3_input_mode="File",
+        s3_data_distribution_type="FullyReplicated",
+    )
+
+
 def _check_dataset_name(name: str) -> None:
     if not name or "/" in name or name in {".", "..", FLOW_INPUT_NAME}:
         raise ValueError(
@@ -143,23 +155,9 @@ def get_pipeline(
     )
 
     inputs = [
-        ProcessingInput(
-            input_name=FLOW_INPUT_NAME,
-            source=input_flow,
-            destination=f"{PROCESSING_ROOT}/flow",
-            s3_data_type="S3Prefix",
-            s3_input_mode="File",
-            s3_data_distribution_type="FullyReplicated",
-        ),
+        _s3_prefix_input(FLOW_INPUT_NAME, input_flow),
         # Named after the flow's source dataset: that is how the container swaps in new data.
-        ProcessingInput(
-            input_name=dataset_name,
-            source=input_data,
-            destination=f"{PROCESSING_ROOT}/{dataset_name}",
-            s3_data_type="S3Prefix",
-            s3_input_mode="File",
-            s3_data_distribution_type="FullyReplicated",
-        ),
+        _s3_prefix_input(dataset_name, input_data),
     ]
     outputs = [
         ProcessingOutput(
