@@ -152,9 +152,6 @@ def build(
             dataset_names=[s.name for s in sources],
             output_name=output_name,
             feature_group_name=settings["FEATURE_GROUP_NAME"],
-            # Default of InputDataUrl: the data the flow itself was built on. Executions started by
-            # the project's Lambda always pass the uploaded object instead.
-            input_data_url=sources[0].s3_uri,
             boto_session=boto_session,
             sagemaker_client=sagemaker_client,
         )

@@ -36,7 +36,6 @@ class SourceDataset:
 
     name: str
     node_id: str
-    s3_uri: str | None
 
 
 def _output_ports(node: dict) -> list[str]:
@@ -111,15 +110,9 @@ class Flow:
             if name in seen:
                 raise FlowError(f"{self.origin}: two SOURCE nodes share the dataset name {name!r}")
             seen.add(name)
-            context = definition.get("s3ExecutionContext")
-            s3_uri = context.get("s3Uri") if isinstance(context, dict) else None
-            sources.append(
-                SourceDataset(
-                    name=name,
-                    node_id=node["node_id"],
-                    s3_uri=s3_uri if isinstance(s3_uri, str) and s3_uri else None,
-                )
-            )
+            # The source's s3Uri is deliberately not read: it points at the flow author's data
+            # (often another account); the pipeline feeds the data through the named input instead.
+            sources.append(SourceDataset(name=name, node_id=node["node_id"]))
         if not sources:
             raise FlowError(f"{self.origin}: no SOURCE node (the flow reads no dataset)")
         return sources

@@ -101,7 +101,6 @@ def get_pipeline(
     dataset_names: Sequence[str],
     output_name: str,
     feature_group_name: str,
-    input_data_url: str | None = None,
     boto_session: boto3.session.Session | None = None,
     sagemaker_client=None,
 ) -> Pipeline:
@@ -110,8 +109,6 @@ def get_pipeline(
     - `flow_url`: default of the InputFlowUrl parameter (`s3://bucket/key.flow`).
     - `dataset_names`: the flow's source dataset names; exactly one is supported.
     - `output_name`: the flow output `<node_id>.<output>` to ingest.
-    - `input_data_url`: default of the InputDataUrl parameter (the Lambda always passes a value);
-      None leaves the parameter without a default.
     - `boto_session` / `sagemaker_client`: injected by tests and by build.py.
     """
     dataset_names = list(dataset_names)
@@ -135,7 +132,9 @@ def get_pipeline(
     instance_count = ParameterInteger(name="ProcessingInstanceCount", default_value=1)
     volume_size = ParameterInteger(name="ProcessingVolumeSize", default_value=50)
     input_flow = ParameterString(name="InputFlowUrl", default_value=flow_url)
-    input_data = ParameterString(name="InputDataUrl", default_value=input_data_url)
+    # No default: the flow's own s3Uri belongs to whoever authored the flow. The project's Lambda
+    # always passes the uploaded object; a manual run must name its input.
+    input_data = ParameterString(name="InputDataUrl")
     feature_group = ParameterString(name="FeatureGroupName", default_value=feature_group_name)
     # The original sample also had a FlowOutputName parameter. It is fixed here, at build time, from
     # the flow instead: the output name must be identical in the ProcessingOutput and as the key of

@@ -25,7 +25,6 @@ def test_tiny_flow_facts(tiny_flow):
         SourceDataset(
             name=tiny_flow.dataset,
             node_id=tiny_flow.source_output.split(".")[0],
-            s3_uri=tiny_flow.source_uri,
         )
     ]
     # The last node is a VISUALIZATION: the default output is the transform before it.
@@ -47,7 +46,6 @@ def test_public_abalone_flows(shared_flow, name, output):
     assert flow.source_dataset_names() == ["abalone.csv"]
     assert flow.default_output_name() == output
     assert flow.validate_output_name(output) == output
-    assert flow.source_datasets()[0].s3_uri.endswith("/abalone.csv")
 
 
 def test_from_text_accepts_str_and_bytes(tiny_flow):
@@ -70,10 +68,10 @@ def test_last_node_with_one_named_output(tiny_flow):
     assert _flow(document).validate_output_name(f"{node_id}.Train") == f"{node_id}.Train"
 
 
-def test_source_without_s3_uri(tiny_flow):
+def test_source_without_s3_execution_context_is_fine(tiny_flow):
     document = copy.deepcopy(tiny_flow.document)
     del document["nodes"][0]["parameters"]["dataset_definition"]["s3ExecutionContext"]
-    assert _flow(document).source_datasets()[0].s3_uri is None
+    assert _flow(document).source_dataset_names() == [tiny_flow.dataset]
 
 
 def test_flow_with_two_sources_lists_both(tiny_flow):

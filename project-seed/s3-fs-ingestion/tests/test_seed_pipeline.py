@@ -59,7 +59,6 @@ def definition_for(flow_path, *, output_name=None, region=REGION, **kwargs) -> d
         dataset_names=[s.name for s in sources],
         output_name=output_name or flow.default_output_name(),
         feature_group_name=FEATURE_GROUP,
-        input_data_url=sources[0].s3_uri,
         **kwargs,
     )
     return json.loads(pipeline.definition())
@@ -67,20 +66,19 @@ def definition_for(flow_path, *, output_name=None, region=REGION, **kwargs) -> d
 
 @pytest.fixture(params=["tiny", "dw-flow.flow", "dw2-flow.flow"])
 def flow_case(request, tiny_flow, shared_flow):
-    """(flow file, dataset name, output name, source s3Uri) for the tiny and the public flows."""
+    """(flow file, dataset name, output name) for the tiny and the public flows."""
     if request.param == "tiny":
-        return tiny_flow.path, tiny_flow.dataset, tiny_flow.output, tiny_flow.source_uri
+        return tiny_flow.path, tiny_flow.dataset, tiny_flow.output
     path = shared_flow(request.param)
-    flow = Flow.from_file(path)
     output = {
         "dw-flow.flow": "5827674e-d42e-4688-8609-b1aa34cc4954.default",
         "dw2-flow.flow": "c8880ed5-b8a0-4375-899b-1c4d86828152.default",
     }[request.param]
-    return path, "abalone.csv", output, flow.source_datasets()[0].s3_uri
+    return path, "abalone.csv", output
 
 
 def test_definition_shape(flow_case, network_calls):
-    flow_path, dataset, output, source_uri = flow_case
+    flow_path, dataset, output = flow_case
     definition = definition_for(flow_path)
 
     assert definition["Version"] == "2020-12-01"
@@ -125,7 +123,7 @@ def test_definition_shape(flow_case, network_calls):
         {"Name": "ProcessingInstanceCount", "Type": "Integer", "DefaultValue": 1},
         {"Name": "ProcessingVolumeSize", "Type": "Integer", "DefaultValue": 50},
         {"Name": "InputFlowUrl", "Type": "String", "DefaultValue": FLOW_URL},
-        {"Name": "InputDataUrl", "Type": "String", "DefaultValue": source_uri},
+        {"Name": "InputDataUrl", "Type": "String"},  # no default: never the flow author's data
         {"Name": "FeatureGroupName", "Type": "String", "DefaultValue": FEATURE_GROUP},
     ]
     assert network_calls == []
@@ -139,21 +137,6 @@ def test_explicit_output_name_used_everywhere(tiny_flow, network_calls):
         tiny_flow.source_output: {"content_type": "CSV"}
     }
     assert network_calls == []
-
-
-def test_input_data_url_without_default(tiny_flow):
-    pipeline = get_pipeline(
-        region=REGION,
-        pipeline_name=PIPELINE_NAME,
-        role_arn=ROLE_ARN,
-        default_bucket="artifact-bucket",
-        flow_url=FLOW_URL,
-        dataset_names=[tiny_flow.dataset],
-        output_name=tiny_flow.output,
-        feature_group_name=FEATURE_GROUP,
-    )
-    parameters = {p["Name"]: p for p in json.loads(pipeline.definition())["Parameters"]}
-    assert parameters["InputDataUrl"] == {"Name": "InputDataUrl", "Type": "String"}
 
 
 def test_image_uri_other_region(tiny_flow):
