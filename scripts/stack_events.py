@@ -16,7 +16,9 @@ class StackEventStream:
         self._cfn = cfn
         self._stack = stack
         self._report = report
-        self._seen: set[str] = {event["EventId"] for event in self._newest_first()}
+        # The newest page is enough: polling stops at the first event it has already seen.
+        newest_page = next(iter(self._pages()))["StackEvents"]
+        self._seen: set[str] = {event["EventId"] for event in newest_page}
         self.events: list[dict] = []
 
     def poll(self) -> None:
@@ -39,9 +41,11 @@ class StackEventStream:
             if event["ResourceStatus"].endswith("_FAILED")
         ]
 
+    def _pages(self):
+        return self._cfn.get_paginator("describe_stack_events").paginate(StackName=self._stack)
+
     def _newest_first(self):
-        paginator = self._cfn.get_paginator("describe_stack_events")
-        for page in paginator.paginate(StackName=self._stack):
+        for page in self._pages():
             yield from page["StackEvents"]
 
 
