@@ -66,11 +66,9 @@ class TemplateTooLargeError(KitError):
 
 
 class TemplateLintError(KitError):
-    def __init__(self, count: int) -> None:
-        super().__init__(
-            f"cfn-lint found {count} problem(s) in the templates (listed above); nothing was "
-            "uploaded: fix them and package again"
-        )
+    def __init__(self, count: int, packaging: bool = False) -> None:
+        consequence = "; nothing was uploaded: fix them and package again" if packaging else ": fix them"
+        super().__init__(f"cfn-lint found {count} problem(s) in the templates (listed above){consequence}")
 
 
 class ReleaseAlreadyPublishedError(KitError):

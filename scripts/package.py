@@ -52,7 +52,7 @@ def package(
     for finding in findings:
         print(finding)
     if findings:
-        raise TemplateLintError(len(findings))
+        raise TemplateLintError(len(findings), packaging=True)
     print(f"cfn-lint: {len(templates)} templates, no findings")
 
     plan = uploader.plan([*build.objects, build.manifest])
