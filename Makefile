@@ -40,11 +40,13 @@ help: ## Show targets and variables
 	@echo "  DELETE_STAGING         1: destroy also deletes everything under S3_PREFIX in the staging bucket"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	@echo "Creating $(VENV) from pinned versions (about a minute, once)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 $(VENV_CHECKOV)/.installed: requirements-checkov.txt constraints-checkov.txt
+	@echo "Creating $(VENV_CHECKOV) for checkov, which pins its own boto3 (about half a minute, once)"
 	$(PYTHON) -m venv $(VENV_CHECKOV)
 	$(VENV_CHECKOV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt -c constraints-checkov.txt
 	touch $@
