@@ -259,10 +259,8 @@ def test_no_credentials(monkeypatch):
 
 
 def test_no_credentials_from_the_command_line_is_one_line_and_exit_1(tmp_path):
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("AWS_ACCESS_KEY")
-    } | {"AWS_SECRET_ACCESS_KEY": ""}
-    environment.pop("AWS_SECRET_ACCESS_KEY")
+    secrets = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    environment = {key: value for key, value in os.environ.items() if key not in secrets}
     result = subprocess.run(
         [sys.executable, "-m", "scripts.package"],
         cwd=PROJECT_ROOT,
@@ -276,7 +274,6 @@ def test_no_credentials_from_the_command_line_is_one_line_and_exit_1(tmp_path):
         "error: no AWS credentials found: run `aws configure`, set AWS_PROFILE, "
         "or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
     ]
-    assert not (PROJECT_ROOT / "build" / "kit-staging-bucket").exists()
 
 
 def test_bucket_owned_by_another_account(run_package):
