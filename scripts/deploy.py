@@ -12,20 +12,18 @@ import json
 import os
 from pathlib import Path
 
+from scripts import PROJECT_ROOT
 from scripts.aws import AwsContext
 from scripts.deployer import Deployer, DeployResult
 from scripts.errors import KitError, ManifestNotFoundError, run_main
 from scripts.execution_role import RoleRef, require_role, studio_execution_role
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STACK = "sagemaker-fs-ingestion-portfolio"
 DEFAULT_LAUNCH_ROLE = "service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
 # The role the product template's CodeBuild, CodePipeline and rules run as (fixed in that template).
 PRODUCT_USE_ROLE = "service-role/AmazonSageMakerServiceCatalogProductsUseRole"
 OUTPUTS_FILE = "portfolio-outputs.json"
-_PROJECT_ROLES_FIX = (
-    "turn on SageMaker projects for your Studio domain (that creates it), or pass {var}=<path/name>"
-)
+_TURN_ON_PROJECTS = "turn on SageMaker projects for your Studio domain (that creates it)"
 
 
 def load_manifest(build_dir: Path, region: str) -> dict:
@@ -44,12 +42,14 @@ def portfolio_parameters(
     iam = aws.client("iam")
     execution_role_arn = execution_role_arn or studio_execution_role(aws.client("sagemaker"), aws.region)
     execution_role = RoleRef.parse(execution_role_arn)
-    require_role(iam, execution_role, "pass EXECUTION_ROLE_ARN of an existing SageMaker execution role")
-    require_role(iam, launch_role, _PROJECT_ROLES_FIX.format(var="LAUNCH_ROLE"))
+    execution_role_arn = require_role(
+        iam, execution_role, "pass EXECUTION_ROLE_ARN of an existing SageMaker execution role"
+    )
+    require_role(iam, launch_role, f"{_TURN_ON_PROJECTS}, or pass LAUNCH_ROLE=<path/name>")
     use_role = RoleRef.parse(PRODUCT_USE_ROLE)
-    require_role(iam, use_role, "turn on SageMaker projects for your Studio domain (that creates it)")
+    require_role(iam, use_role, _TURN_ON_PROJECTS)
     return {
-        "SageMakerExecutionRoleArn": execution_role.arn(aws.partition, aws.account),
+        "SageMakerExecutionRoleArn": execution_role_arn,
         "SageMakerExecutionRoleName": execution_role.name,
         "LaunchRoleName": launch_role.name,
         "LaunchRolePath": launch_role.path,

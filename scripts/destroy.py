@@ -13,6 +13,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
+from scripts import PROJECT_ROOT
 from scripts.aws import AwsContext
 from scripts.deploy import DEFAULT_STACK, OUTPUTS_FILE
 from scripts.deployer import Deployer
@@ -20,7 +21,6 @@ from scripts.errors import run_main
 from scripts.package import DEFAULT_PREFIX
 from scripts.staging_bucket import bucket_name, bucket_region
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RETAINED_TAG = ("sagemaker-fs-ingestion:retained", "true")
 PROJECT_BUCKET_PREFIX = "sagemaker-fsi-"
 

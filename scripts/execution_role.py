@@ -26,9 +26,6 @@ class RoleRef:
     def __str__(self) -> str:
         return f"{self.path.lstrip('/')}{self.name}"
 
-    def arn(self, partition: str, account: str) -> str:
-        return f"arn:{partition}:iam::{account}:role{self.path}{self.name}"
-
 
 def studio_execution_role(sagemaker, region: str) -> str:
     """The default execution role of the region's Studio domain(s); fails when none or several."""

@@ -12,9 +12,9 @@ from pathlib import Path
 from cfnlint.api import ManualArgs, lint_file
 from cfnlint.config import ConfigFileArgs
 
+from scripts import PROJECT_ROOT
 from scripts.errors import TemplateLintError, run_main
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = PROJECT_ROOT / ".cfnlintrc"
 
 

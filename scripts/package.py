@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+from scripts import PROJECT_ROOT
 from scripts.assemble import PRODUCT_TEMPLATE, Build, SourceLayout, StagingLocation, assemble
 from scripts.aws import AwsContext
 from scripts.errors import TemplateLintError, run_main
@@ -19,7 +20,6 @@ from scripts.lint import lint_templates
 from scripts.s3_uploader import S3Uploader
 from scripts.staging_bucket import bucket_exists, bucket_name, create_bucket
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = "sagemaker-fs-ingestion"
 
 
