@@ -1,0 +1,75 @@
+"""`make package && make deploy`, in-process against moto: the whole command path of the quick start.
+
+moto builds the IAM managed policies but silently skips the five Service Catalog types (see
+shared/notes/moto-5.2.5.md), so the portfolio's own resources and outputs are asserted by the local
+emulator's tests (issue 3); here the wiring is: manifest -> roles -> change set -> outputs file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import boto3
+import pytest
+
+from scripts import deploy
+from scripts.package import package
+from tests.conftest import REGION
+from tests.test_deploy import LAUNCH, USE, create_domain, create_role
+
+# moto says it skips the Service Catalog types with a UserWarning; that skip is the known gap above.
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..ServiceCatalog:UserWarning")
+
+
+@pytest.fixture
+def studio_account(aws):
+    execution_arn = create_role(deploy.RoleRef.parse("service-role/AmazonSageMaker-ExecutionRole-1"))
+    create_domain("studio", execution_arn)
+    create_role(LAUNCH)
+    create_role(USE)
+    return execution_arn
+
+
+def run_deploy(monkeypatch, build_root) -> None:
+    monkeypatch.setattr(sys, "argv", ["deploy", "--build-dir", str(build_root)])
+    deploy.main()
+
+
+def test_package_then_deploy_then_deploy_again(aws, layout, studio_account, tmp_path, monkeypatch, capsys):
+    build_root = tmp_path / "build"
+    package(aws, bucket="quick-start-staging", layout=layout, build_root=build_root)
+
+    run_deploy(monkeypatch, build_root)
+    output = capsys.readouterr().out
+    assert f"Portfolio granted to {studio_account}" in output
+    for logical_id, resource_type in [
+        ("Portfolio", "AWS::ServiceCatalog::Portfolio"),
+        ("Product", "AWS::ServiceCatalog::CloudFormationProduct"),
+        ("LaunchRoleConstraint", "AWS::ServiceCatalog::LaunchRoleConstraint"),
+        ("LaunchRolePolicy", "AWS::IAM::ManagedPolicy"),
+    ]:
+        assert any(
+            "+ Add" in line and logical_id in line and resource_type in line for line in output.splitlines()
+        )
+    assert "Stack sagemaker-fs-ingestion-portfolio: CREATE_COMPLETE" in output
+
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    [stack] = cfn.describe_stacks(StackName="sagemaker-fs-ingestion-portfolio")["Stacks"]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert parameters["SageMakerExecutionRoleArn"] == studio_account
+    assert parameters["LaunchRolePath"] == "/service-role/"
+    assert {"Key": "sagemaker-fs-ingestion:version", "Value": "1.0.0"} in stack["Tags"]
+    saved = json.loads((build_root / REGION / "portfolio-outputs.json").read_text())
+    assert saved["stack"] == "sagemaker-fs-ingestion-portfolio" and saved["region"] == REGION
+
+    run_deploy(monkeypatch, build_root)
+    assert (
+        "No changes to deploy: stack sagemaker-fs-ingestion-portfolio is up to date"
+        in capsys.readouterr().out
+    )
+
+
+def test_deploy_before_package_says_what_to_run(aws, studio_account, tmp_path, monkeypatch):
+    with pytest.raises(deploy.ManifestNotFoundError, match="run `make package` first"):
+        run_deploy(monkeypatch, tmp_path / "build")
