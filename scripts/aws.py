@@ -7,7 +7,7 @@ code publishes to AWS or to any S3/CloudFormation-compatible endpoint.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import boto3
@@ -24,6 +24,7 @@ class AwsContext:
     """One region of one account, with the clients the tooling needs."""
 
     session: boto3.Session
+    _clients: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_environment(cls, region: str | None = None) -> AwsContext:
@@ -57,4 +58,7 @@ class AwsContext:
         return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
 
     def client(self, service: str):
-        return self.session.client(service, config=_CLIENT_CONFIG)
+        """One client per service for the context's lifetime (creating one costs tens of ms)."""
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, config=_CLIENT_CONFIG)
+        return self._clients[service]

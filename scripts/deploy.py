@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from scripts import PROJECT_ROOT
+from scripts.assemble import MANIFEST
 from scripts.aws import AwsContext
 from scripts.deployer import Deployer, DeployResult
 from scripts.errors import KitError, ManifestNotFoundError, run_main
@@ -27,7 +28,7 @@ _TURN_ON_PROJECTS = "turn on SageMaker projects for your Studio domain (that cre
 
 
 def load_manifest(build_dir: Path, region: str) -> dict:
-    path = build_dir / "manifest.json"
+    path = build_dir / MANIFEST
     if not path.is_file():
         raise ManifestNotFoundError(str(path))
     manifest = json.loads(path.read_text())
