@@ -1,16 +1,17 @@
 """cfn-lint over templates with the project's ``.cfnlintrc``; ``python -m scripts.lint PATH...``.
 
 The packager lints what it is about to upload, so a template that fails lint is never published.
+A template that linted clean is remembered in a cache (keyed by its bytes, the regions, the config
+and cfn-lint's version), so packaging it again does not pay for cfn-lint a second time.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 from collections.abc import Iterable
+from importlib.metadata import version
 from pathlib import Path
-
-from cfnlint.api import ManualArgs, lint_file
-from cfnlint.config import ConfigFileArgs
 
 from scripts import PROJECT_ROOT
 from scripts.errors import TemplateLintError, run_main
@@ -18,16 +19,55 @@ from scripts.errors import TemplateLintError, run_main
 CONFIG_FILE = PROJECT_ROOT / ".cfnlintrc"
 
 
-def lint_templates(paths: Iterable[Path], regions: Iterable[str] = ()) -> list[str]:
+class CleanLintCache:
+    """Files in ``directory`` named after the key of each template that linted without findings."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @staticmethod
+    def key(path: Path, regions: Iterable[str]) -> str:
+        digest = hashlib.sha256(version("cfn-lint").encode())
+        digest.update(",".join(sorted(regions)).encode())
+        digest.update(CONFIG_FILE.read_bytes() if CONFIG_FILE.is_file() else b"")
+        digest.update(Path(path).read_bytes())
+        return digest.hexdigest()
+
+    def is_clean(self, key: str) -> bool:
+        return (self.directory / key).is_file()
+
+    def remember_clean(self, key: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / key).touch()
+
+
+def lint_templates(
+    paths: Iterable[Path], regions: Iterable[str] = (), cache: CleanLintCache | None = None
+) -> list[str]:
     """Every cfn-lint finding (errors, warnings and informational) as one line each."""
+    regions = sorted(set(regions))
+    keys = (
+        {Path(path): cache.key(path, regions) for path in paths} if cache else dict.fromkeys(map(Path, paths))
+    )
+    pending = [path for path, key in keys.items() if not (cache and cache.is_clean(key))]
+    if not pending:
+        return []
+    from cfnlint.api import ManualArgs, lint_file  # about half a second to import: only when needed
+    from cfnlint.config import ConfigFileArgs
+
     settings = dict(ConfigFileArgs(config_file=CONFIG_FILE).file_args) if CONFIG_FILE.is_file() else {}
     settings.pop("templates", None)
     if regions:
         settings["regions"] = sorted(set(settings.get("regions", [])) | set(regions))
     findings = []
-    for path in paths:
-        for match in lint_file(Path(path), config=ManualArgs(**settings)):
-            findings.append(f"{path}:{match.linenumber}: {match.rule.id} {match.message.splitlines()[0]}")
+    for path in pending:
+        found = [
+            f"{path}:{match.linenumber}: {match.rule.id} {match.message.splitlines()[0]}"
+            for match in lint_file(path, config=ManualArgs(**settings))
+        ]
+        if cache and not found:
+            cache.remember_clean(keys[path])
+        findings.extend(found)
     return findings
 
 

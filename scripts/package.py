@@ -16,7 +16,7 @@ from scripts import PROJECT_ROOT
 from scripts.assemble import PRODUCT_TEMPLATE, Build, SourceLayout, StagingLocation, assemble
 from scripts.aws import AwsContext
 from scripts.errors import TemplateLintError, run_main
-from scripts.lint import lint_templates
+from scripts.lint import CleanLintCache, lint_templates
 from scripts.s3_uploader import S3Uploader
 from scripts.staging_bucket import bucket_exists, bucket_name, create_bucket
 
@@ -48,7 +48,9 @@ def package(
     print(f"Built {build_root / aws.region}: " + ", ".join(o.path.name for o in build.objects))
 
     templates = [o.path for o in build.objects if o.role.endswith("-template")]
-    findings = lint_templates(templates, regions=[aws.region])
+    findings = lint_templates(
+        templates, regions=[aws.region], cache=CleanLintCache(build_root / ".lint-cache")
+    )
     for finding in findings:
         print(finding)
     if findings:
@@ -92,9 +94,15 @@ def main() -> None:
         default=os.environ.get("S3_PREFIX") or DEFAULT_PREFIX,
         help=f"key prefix in the bucket (default: S3_PREFIX, else {DEFAULT_PREFIX})",
     )
+    parser.add_argument(
+        "--build-dir",
+        type=Path,
+        default=PROJECT_ROOT / "build",
+        help="where build/<region>/ goes (default: build)",
+    )
     args = parser.parse_args()
     aws = AwsContext.from_environment(args.region)
-    package(aws, bucket=args.bucket or bucket_name(aws), prefix=args.prefix)
+    package(aws, bucket=args.bucket or bucket_name(aws), prefix=args.prefix, build_root=args.build_dir)
 
 
 if __name__ == "__main__":

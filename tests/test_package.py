@@ -367,3 +367,25 @@ def test_bad_version_file(run_package, layout):
     ):
         run_package()
     assert bucket_missing()
+
+
+def test_a_template_that_linted_clean_is_not_linted_again(run_package, layout, monkeypatch, capsys):
+    run_package()
+    import cfnlint.api
+
+    def must_not_lint(*args, **kwargs):
+        raise AssertionError("cfn-lint ran on a template it had already passed")
+
+    monkeypatch.setattr(cfnlint.api, "lint_file", must_not_lint)
+    run_package()
+    assert "Uploaded 0 object(s), 5 unchanged" in capsys.readouterr().out
+
+    portfolio = layout.templates_dir / "sm-project-sc-portfolio.yaml"
+    portfolio.write_text(
+        portfolio.read_text().replace("Resources:\n", "Resources:\n  Bogus:\n    Type: AWS::Nope::Thing\n", 1)
+    )
+    monkeypatch.undo()
+    with pytest.raises(TemplateLintError):
+        run_package()
+    with pytest.raises(TemplateLintError):  # a template with findings is never remembered as clean
+        run_package()
