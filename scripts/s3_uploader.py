@@ -2,12 +2,14 @@
 
 Each object carries the SHA-256 of its content in its metadata, so an unchanged file is recognised
 without downloading it and is not uploaded again. Every decision (upload, skip, conflict) is made
-before the first byte goes up, so a conflict publishes nothing.
+before the first byte goes up, so a conflict publishes nothing. The checks of all objects run
+concurrently (they are independent round trips; boto3 clients are thread-safe).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -36,11 +38,13 @@ class S3Uploader:
     def plan(self, objects: Iterable[BuiltObject]) -> UploadPlan:
         """Decide what to do with each object; raise if a published release would change."""
         plan = UploadPlan()
-        for built in objects:
-            remote_sha = self._remote_sha256(built.key)
+        objects = list(objects)
+        with ThreadPoolExecutor(max_workers=max(1, len(objects))) as pool:
+            states = list(pool.map(self._remote_state, objects))
+        for built, (remote_sha, tag_present) in zip(objects, states, strict=True):
             if remote_sha == built.sha256:
                 plan.unchanged.append(built)
-                if built.tagged and not self._has_provisioning_tag(built.key):
+                if not tag_present:
                     plan.retag.append(built)
             elif remote_sha is not None and built.immutable:
                 raise ReleaseAlreadyPublishedError(_release_of(built.key), built.key)
@@ -86,6 +90,12 @@ class S3Uploader:
         if built.tagged:
             arguments["Tagging"] = urlencode(PROVISIONING_TAG)
         self._s3.put_object(**arguments)
+
+    def _remote_state(self, built: BuiltObject) -> tuple[str | None, bool]:
+        """The remote object's SHA-256 (None: absent) and whether a tag it needs is in place."""
+        remote_sha = self._remote_sha256(built.key)
+        needs_tag_check = built.tagged and remote_sha == built.sha256
+        return remote_sha, not needs_tag_check or self._has_provisioning_tag(built.key)
 
     def _remote_sha256(self, key: str) -> str | None:
         try:
