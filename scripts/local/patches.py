@@ -1,0 +1,100 @@
+"""Every replacement of a moto internal the emulator makes, in one place.
+
+Each entry names the moto attribute it replaces and why. :func:`apply` refuses to run when one of
+them no longer exists, so a moto upgrade fails at start-up (and in the tests), not in a user's deploy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cloudformation.parsing import ResourceMap
+from moto.s3.models import FakeBucket
+
+from scripts.local.cloudformation import engine
+
+
+class MotoChangedError(RuntimeError):
+    pass
+
+
+def _bucket_permission(bucket: FakeBucket, action: str, resource: str):
+    """``FakeBucket.get_permission`` evaluates bucket policies without a request context, so any
+    statement with a Condition denies every request (our TLS-only Deny included). Here
+    ``aws:SecureTransport`` is true (the loopback endpoint stands in for AWS's TLS endpoint) and a
+    statement conditioned on any other key does not apply, as there is no context to evaluate it."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if bucket.policy is None:
+        return PermissionResult.NEUTRAL
+    policy = json.loads(bucket.policy)
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    policy["Statement"] = [s for s in statements if _condition_holds(s.get("Condition"))]
+    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+
+def _condition_holds(condition: dict[str, Any] | None) -> bool:
+    if not condition:
+        return True
+    if set(condition) != {"Bool"} or set(condition["Bool"]) != {"aws:SecureTransport"}:
+        return False
+    expected = condition["Bool"]["aws:SecureTransport"]
+    values = expected if isinstance(expected, list) else [expected]
+    return "true" in (str(value).lower() for value in values)
+
+
+_original_getitem = ResourceMap.__getitem__
+
+
+def _resource_map_getitem(self: ResourceMap, key: str):
+    """``ResourceMap.__getitem__`` creates a missing resource as a side effect, so reading the
+    outputs or resources of a rolled-back stack would create them. Outside a stack operation, a
+    resource that does not exist reads as None."""
+    unmade = key not in self._parsed_resources and key in self._resource_json_map
+    if unmade and not getattr(self, "provisioning", False):
+        return None
+    return _original_getitem(self, key)
+
+
+def _stack_update(self: Stack, template: str, role_arn=None, parameters=None, tags=None) -> None:
+    if tags is not None:
+        self.tags = tags
+    engine.update(self, template, parameters if parameters is not None else self.parameters, role_arn)
+
+
+_original_outputs = Stack.outputs.fget
+
+
+def _stack_outputs(self: Stack):
+    """Outputs exist only once the stack is complete (moto would resolve them on a failed stack)."""
+    return _original_outputs(self) if self.status in engine.OUTPUT_STATES else None
+
+
+def _stack_resources(self: Stack):
+    return list(engine.created_resources(self.resource_map).values())
+
+
+PATCHES: tuple[tuple[type, str, Callable[..., Any] | property], ...] = (
+    (FakeBucket, "get_permission", _bucket_permission),
+    (ResourceMap, "__getitem__", _resource_map_getitem),
+    (Stack, "create_resources", engine.create),
+    (Stack, "update", _stack_update),
+    (Stack, "delete", engine.delete),
+    (Stack, "outputs", property(_stack_outputs)),
+    (Stack, "stack_resources", property(_stack_resources)),
+    (CloudFormationBackend, "execute_change_set", engine.execute_change_set),
+)
+
+
+def apply() -> None:
+    missing = [f"{owner.__name__}.{name}" for owner, name, _ in PATCHES if name not in vars(owner)]
+    if missing:
+        raise MotoChangedError(
+            f"moto no longer has {', '.join(missing)}: revisit scripts/local/patches.py for this moto version"
+        )
+    for owner, name, replacement in PATCHES:
+        setattr(owner, name, replacement)
