@@ -1,0 +1,1 @@
+"""CodeCommit: repository content (branches, commits, files) and its CloudFormation handler."""
