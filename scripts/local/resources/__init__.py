@@ -1,0 +1,31 @@
+"""CloudFormation handlers for the resource types our templates use that moto has no handler for.
+
+Each is a thin layer over moto's own backend for the service, so what a stack creates is what that
+service's API shows. Ref and GetAtt return what the AWS CloudFormation reference documents; a type is
+updated in place where AWS updates it and moto's backend can, otherwise the handler has no update
+method and the stack engine replaces the resource. A property the emulator cannot honour fails the
+resource with ``InvalidRequest`` naming it, rather than being dropped.
+
+=============================  ==================================================================
+type                           moto internals called
+=============================  ==================================================================
+AWS::S3::BucketPolicy          ``S3Backend.put_bucket_policy`` / ``delete_bucket_policy``
+AWS::SQS::QueuePolicy          ``SQSBackend.set_queue_attributes`` (``Policy``)
+AWS::Lambda::EventInvokeConfig ``LambdaBackend.list_/put_/delete_function_event_invoke_config(s)``
+AWS::CodeBuild::Project        ``CodeBuildBackend.codebuild_projects``, ``create_project``,
+                               ``delete_project``
+AWS::CodePipeline::Pipeline    ``CodePipelineBackend.iam_backend.get_role_by_arn``, ``pipelines``
+                               + ``CodePipeline`` (instead of ``create_pipeline``, see the class),
+                               ``update_pipeline``, ``tag_resource`` / ``untag_resource``,
+                               ``start_pipeline_execution``, ``delete_pipeline``
+AWS::CloudTrail::Trail         ``CloudTrailBackend.trails``, ``create_trail``,
+                               ``put_event_selectors``, ``put_insight_selectors``,
+                               ``start_logging``, ``list_tags`` / ``remove_tags``, ``delete_trail``
+=============================  ==================================================================
+
+Each type has its module; importing this package registers them all with moto.
+"""
+
+from scripts.local.resources import awslambda, cloudtrail, codebuild, codepipeline, s3, sqs
+
+__all__ = ["awslambda", "cloudtrail", "codebuild", "codepipeline", "s3", "sqs"]

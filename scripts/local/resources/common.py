@@ -1,0 +1,77 @@
+"""What the handlers share: CloudFormation's own validation errors and property helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from moto.core.common_models import CloudFormationModel
+from moto.core.exceptions import JsonRESTError
+
+
+class InvalidRequest(JsonRESTError):
+    """What CloudFormation's handler reports (HandlerErrorCode ``InvalidRequest``)."""
+
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidRequest", message)
+
+
+def required_properties(
+    handler: type[CloudFormationModel], cloudformation_json: dict[str, Any]
+) -> dict[str, Any]:
+    """The resolved properties, once the handler's ``_REQUIRED`` ones are known to be there (the check
+    CloudFormation makes against the type's schema before calling the handler)."""
+    properties = cloudformation_json["Properties"]
+    missing = [name for name in handler._REQUIRED if name not in properties]  # type: ignore[attr-defined]
+    if missing:
+        raise InvalidRequest(
+            f"{handler.cloudformation_type()} properties validation failed: required key "
+            f"[{', '.join(missing)}] not found."
+        )
+    return properties
+
+
+def reject_unsupported(resource_type: str, properties: dict[str, Any], unsupported: Iterable[str]) -> None:
+    present = [name for name in unsupported if properties.get(name) not in (None, [], {})]
+    if present:
+        raise InvalidRequest(
+            f"{resource_type} properties {', '.join(present)} are not supported by the local emulator; "
+            "remove them to deploy locally."
+        )
+
+
+def as_bool(value: Any, default: bool) -> bool:
+    """A template boolean: true/false, or the strings a parameter gives."""
+    return default if value is None else str(value).lower() == "true"
+
+
+def camel_case(value: Any, keep: frozenset[str] = frozenset(), names: dict[str, str] | None = None) -> Any:
+    """CloudFormation's PascalCase property names → the API's camelCase, recursively. The values of
+    keys in ``keep`` (free-form maps such as an action's Configuration) are copied as they are;
+    ``names`` gives the API name where it is not simply camelCase (CodeBuild's ``buildspec``)."""
+    if isinstance(value, list):
+        return [camel_case(item, keep, names) for item in value]
+    if isinstance(value, dict):
+        renamed = names or {}
+        return {
+            renamed.get(key, key[:1].lower() + key[1:]): (
+                item if key in keep else camel_case(item, keep, names)
+            )
+            for key, item in value.items()
+        }
+    return value
+
+
+def replace_resource(cls, original, new_resource_name, cloudformation_json, account_id, region_name):
+    """Replacement as CloudFormation does it during an update: create the new resource, then delete
+    the old one."""
+    replacement = cls.create_from_cloudformation_json(
+        new_resource_name, cloudformation_json, account_id, region_name
+    )
+    original.delete(account_id, region_name)
+    return replacement
+
+
+# -- S3 --------------------------------------------------------------------------------------------
