@@ -16,9 +16,15 @@ export LAUNCH_ROLE ?= service-role/AmazonSageMakerServiceCatalogProductsLaunchRo
 export REPLACE_FAILED_STACK ?=
 export DELETE_PROJECT_BUCKETS ?=
 export DELETE_STAGING ?=
+export TARGET ?= auto
+export LOCAL_PORT ?= 4599
+
+# Jobs that talk to AWS run through scripts.target: a banner naming the target, and the local
+# emulator started when the target is local.
+ON_TARGET := $(PY) -m scripts.target run
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint package deploy destroy test clean
+.PHONY: help install lint package deploy destroy test bench env local-up local-down local-status clean
 
 help: ## Show targets and variables
 	@echo "Targets:"
@@ -38,6 +44,9 @@ help: ## Show targets and variables
 	@echo "  REPLACE_FAILED_STACK   1: delete a stack left in ROLLBACK_COMPLETE and create it again"
 	@echo "  DELETE_PROJECT_BUCKETS 1: destroy also empties and deletes buckets retained by projects"
 	@echo "  DELETE_STAGING         1: destroy also deletes everything under S3_PREFIX in the staging bucket"
+	@echo "  TARGET                 auto (local when no AWS credentials and no AWS_ENDPOINT_URL), aws or local"
+	@echo "                         (now: $(TARGET))"
+	@echo "  LOCAL_PORT             port of the local AWS emulator on 127.0.0.1 (now: $(LOCAL_PORT))"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@echo "Creating $(VENV) from pinned versions (about a minute, once)"
@@ -60,16 +69,31 @@ lint: install ## ruff, cfn-lint and checkov
 	$(VENV_CHECKOV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --directory cfn-templates
 
 package: install ## Build build/<region>/, lint it, upload it to the staging bucket
-	$(PY) -m scripts.package
+	@$(ON_TARGET) scripts.package
 
 deploy: install ## Create or update the portfolio stack from the last package
-	$(PY) -m scripts.deploy
+	@$(ON_TARGET) scripts.deploy
 
 destroy: install ## Delete the portfolio stack (and buckets, when asked)
-	$(PY) -m scripts.destroy
+	@$(ON_TARGET) scripts.destroy
+
+env: install ## Print the exports that point a shell, a notebook or the AWS CLI at the target
+	@$(PY) -m scripts.target env
+
+local-up: install ## Start the local AWS emulator in the background
+	@$(PY) -m scripts.local up
+
+local-down: install ## Stop the local AWS emulator (its state goes with it)
+	@$(PY) -m scripts.local down
+
+local-status: install ## Say whether the local AWS emulator runs and answers
+	@$(PY) -m scripts.local status
 
 test: install ## Run the test suite (offline)
 	$(PY) -m pytest
+
+bench: install ## Run the benchmarks (ratios against baselines measured in the same run)
+	$(PY) -m scripts.bench
 
 clean: ## Remove build output and virtual environments
 	rm -rf build $(VENV) $(VENV_CHECKOV) .pytest_cache .ruff_cache

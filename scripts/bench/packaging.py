@@ -1,0 +1,158 @@
+"""``make package`` against the local emulator vs the original sample's way of publishing.
+
+The baseline is the original sample's approach, rebuilt for the same five files: a shell script that
+runs one AWS CLI process per operation (check the bucket, create it, clear the prefix, ``aws
+cloudformation package``, ``aws s3 cp`` per file, ``aws s3api put-object-tagging`` per tagged file).
+It re-uploads everything on every run. Both run as the user runs them, as whole processes, against the
+same emulator process, each first run into an empty bucket and a clean build directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from scripts import PROJECT_ROOT
+from scripts.local.process import Emulator
+
+REGION = "us-east-1"
+PREFIX = "bench"
+REPEATS = 3
+FIRST_RUN_TARGET = 5.0
+RERUN_TARGET = 20.0
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def environment(endpoint: str, workdir: Path) -> dict[str, str]:
+    empty = workdir / "aws-config"
+    empty.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_CONFIG_FILE=str(empty),
+        AWS_SHARED_CREDENTIALS_FILE=str(empty),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    completed = subprocess.run(command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"{shlex.join(command)} failed:\n{completed.stdout}\n{completed.stderr}")
+    return elapsed, completed.stdout
+
+
+def ours(bucket: str, build_dir: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "scripts.package",
+        "--bucket",
+        bucket,
+        "--prefix",
+        PREFIX,
+        "--build-dir",
+        str(build_dir),
+    ]
+
+
+def baseline_script(bucket: str, build: Path, workdir: Path) -> Path:
+    """The original approach as a shell script over the files our build produced."""
+    manifest = json.loads((build / "manifest.json").read_text())
+    aws = shlex.quote(str(Path(sys.executable).parent / "aws"))
+    target = f"s3://{bucket}/{PREFIX}"
+    lines = [
+        "#!/usr/bin/env bash",
+        "set -euo pipefail",
+        f"if ! {aws} s3api head-bucket --bucket {bucket} 2> /dev/null; then {aws} s3 mb s3://{bucket}; fi",
+        f"{aws} s3 rm {target}/ --recursive --quiet",
+    ]
+    for item in manifest["objects"]:
+        local = build / item["file"]
+        if item["role"] == "portfolio-template":
+            packaged = workdir / "portfolio-packaged.yaml"
+            lines.append(
+                f"{aws} cloudformation package --template-file {shlex.quote(str(local))} "
+                f"--s3-bucket {bucket} --s3-prefix {PREFIX} "
+                f"--output-template-file {shlex.quote(str(packaged))} > /dev/null"
+            )
+            local = packaged
+        lines.append(f"{aws} s3 cp --quiet {shlex.quote(str(local))} s3://{bucket}/{item['key']}")
+        if item["tagged"]:
+            lines.append(
+                f"{aws} s3api put-object-tagging --bucket {bucket} --key {item['key']} "
+                "--tagging 'TagSet=[{Key=servicecatalog:provisioning,Value=true}]'"
+            )
+    manifest_key = f"{manifest['prefix']}/manifest.json"
+    lines.append(
+        f"{aws} s3 cp --quiet {shlex.quote(str(build / 'manifest.json'))} s3://{bucket}/{manifest_key}"
+    )
+    script = workdir / "package-with-cli.sh"
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def measure(endpoint: str, workdir: Path) -> dict[str, list[float]]:
+    env = environment(endpoint, workdir)
+    runs: dict[str, list[float]] = {"ours-first": [], "ours-rerun": [], "cli-first": [], "cli-rerun": []}
+    for attempt in range(REPEATS):
+        build_dir = workdir / f"build-{attempt}"
+        first, _ = timed(ours(f"bench-ours-{attempt}", build_dir), env)
+        rerun, printed = timed(ours(f"bench-ours-{attempt}", build_dir), env)
+        if "Uploaded 0 object(s)" not in printed:
+            raise RuntimeError(f"the re-run uploaded something:\n{printed}")
+        runs["ours-first"].append(first)
+        runs["ours-rerun"].append(rerun)
+
+        script = baseline_script(f"bench-cli-{attempt}", build_dir / REGION, workdir)
+        runs["cli-first"].append(timed(["bash", str(script)], env)[0])
+        runs["cli-rerun"].append(timed(["bash", str(script)], env)[0])
+        print(
+            f"  round {attempt + 1}/{REPEATS}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in runs.items()),
+            flush=True,
+        )
+    return runs
+
+
+def report(runs: dict[str, list[float]]) -> None:
+    median = {name: statistics.median(values) for name, values in runs.items()}
+    for kind, target in (("first", FIRST_RUN_TARGET), ("rerun", RERUN_TARGET)):
+        ratio = median[f"cli-{kind}"] / median[f"ours-{kind}"]
+        verdict = "PASS" if ratio >= target else "FAIL"
+        ours_seconds, cli_seconds = median[f"ours-{kind}"], median[f"cli-{kind}"]
+        print(
+            f"package {kind:5}: make package {ours_seconds:.2f} s, CLI script {cli_seconds:.2f} s "
+            f"-> {ratio:.1f}x faster (target >= {target:.0f}x: {verdict})"
+        )
+
+
+def main() -> None:
+    print(f"Packaging benchmark: median of {REPEATS} rounds, whole processes, one emulator process")
+    with tempfile.TemporaryDirectory(prefix="bench-package-") as scratch:
+        workdir = Path(scratch)
+        emulator = Emulator(workdir / "emulator")
+        state = emulator.start(free_port(), REGION)
+        try:
+            report(measure(state.endpoint, workdir))
+        finally:
+            emulator.stop()

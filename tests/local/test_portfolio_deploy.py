@@ -1,0 +1,275 @@
+"""The quick start against the emulator process: the real packager publishes the real templates, the
+real deployer creates the portfolio stack, and real clients (boto3, the AWS CLI) inspect the result."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from scripts import PROJECT_ROOT, deploy
+from scripts.assemble import SourceLayout
+from scripts.aws import AwsContext
+from scripts.package import package
+
+STACK = "sagemaker-fs-ingestion-portfolio"
+LAUNCH_ROLE = "AmazonSageMakerServiceCatalogProductsLaunchRole"
+USE_ROLE = "AmazonSageMakerServiceCatalogProductsUseRole"
+EXECUTION_ROLE = "AmazonSageMaker-ExecutionRole-local"
+
+
+def emulator_environment(emulator, tmp: Path) -> dict[str, str]:
+    empty = tmp / "aws-config"
+    empty.write_text("")
+    return {
+        "AWS_ENDPOINT_URL": emulator.endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": emulator.region,
+        "AWS_CONFIG_FILE": str(empty),
+        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+@contextlib.contextmanager
+def pointed_at(emulator, tmp: Path):
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "REGION", "CFN_BUCKET_NAME"):
+            patch.delenv(name, raising=False)
+        for name, value in emulator_environment(emulator, tmp).items():
+            patch.setenv(name, value)
+        yield patch
+
+
+def package_and_deploy(emulator, kit: SourceLayout, tmp: Path) -> str:
+    """``make package && make deploy`` in-process; returns what they printed."""
+    output = io.StringIO()
+    with pointed_at(emulator, tmp) as patch, contextlib.redirect_stdout(output):
+        aws = AwsContext.from_environment()
+        package(
+            aws,
+            bucket=f"sagemaker-project-templates-{aws.account}-{aws.region}",
+            layout=kit,
+            build_root=tmp / "build",
+        )
+        patch.setattr(sys, "argv", ["deploy", "--build-dir", str(tmp / "build")])
+        deploy.main()
+    return output.getvalue()
+
+
+def copy_kit(root: Path) -> SourceLayout:
+    for part in ("cfn-templates", "project-seed"):
+        shutil.copytree(
+            PROJECT_ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache")
+        )
+    shutil.copy(PROJECT_ROOT / "VERSION", root / "VERSION")
+    return SourceLayout(root)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("quick-start")
+
+
+@pytest.fixture(scope="module")
+def kit(workspace) -> SourceLayout:
+    return copy_kit(workspace / "kit")
+
+
+@pytest.fixture(scope="module")
+def first_deploy(emulator, kit, workspace) -> str:
+    return package_and_deploy(emulator, kit, workspace)
+
+
+@pytest.fixture(scope="module")
+def outputs(emulator, first_deploy) -> dict[str, str]:
+    [stack] = emulator.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+
+
+def test_deploy_prints_the_portfolio_and_product_outputs(first_deploy, outputs):
+    assert f"Stack {STACK}: CREATE_COMPLETE" in first_deploy
+    for key in ("PortfolioId", "ProductId", "ProductName", "ProvisioningArtifactIds", "LaunchRolePolicyArn"):
+        assert re.search(rf"^\s+{key}\s+{re.escape(outputs[key])}$", first_deploy, re.MULTILINE), key
+    assert outputs["ProductName"] == "S3 to Feature Store ingestion pipeline"
+    assert outputs["ProvisioningArtifactNames"] == "1.0.0"
+
+
+def test_every_resource_has_its_own_events(emulator, first_deploy):
+    events = emulator.client("cloudformation").describe_stack_events(StackName=STACK)["StackEvents"]
+    completed = {
+        e["LogicalResourceId"]: e["ResourceType"] for e in events if e["ResourceStatus"] == "CREATE_COMPLETE"
+    }
+    assert completed == {
+        STACK: "AWS::CloudFormation::Stack",
+        "Portfolio": "AWS::ServiceCatalog::Portfolio",
+        "Product": "AWS::ServiceCatalog::CloudFormationProduct",
+        "PortfolioProductAssociation": "AWS::ServiceCatalog::PortfolioProductAssociation",
+        "PortfolioPrincipalAssociation": "AWS::ServiceCatalog::PortfolioPrincipalAssociation",
+        "LaunchRoleConstraint": "AWS::ServiceCatalog::LaunchRoleConstraint",
+        "LaunchRolePolicy": "AWS::IAM::ManagedPolicy",
+        "UseRolePolicy": "AWS::IAM::ManagedPolicy",
+        "ExecutionRolePolicy": "AWS::IAM::ManagedPolicy",
+    }
+    resources = emulator.client("cloudformation").list_stack_resources(StackName=STACK)[
+        "StackResourceSummaries"
+    ]
+    assert len(resources) == 8
+
+
+def test_portfolio_and_product(emulator, outputs):
+    catalog = emulator.client("servicecatalog")
+    portfolio = catalog.describe_portfolio(Id=outputs["PortfolioId"])["PortfolioDetail"]
+    assert portfolio["DisplayName"] == "SageMaker feature store ingestion"
+    product = catalog.describe_product_as_admin(Id=outputs["ProductId"])
+    assert product["ProductViewDetail"]["ProductViewSummary"]["Name"] == outputs["ProductName"]
+    assert [a["Id"] for a in product["ProvisioningArtifactSummaries"]] == [outputs["ProvisioningArtifactIds"]]
+    found = catalog.search_products_as_admin(Filters={"FullTextSearch": ["Feature Store"]})[
+        "ProductViewDetails"
+    ]
+    assert [d["ProductViewSummary"]["ProductId"] for d in found] == [outputs["ProductId"]]
+
+
+def test_the_artifact_template_url_resolves_to_the_published_template(emulator, outputs, workspace):
+    catalog = emulator.client("servicecatalog")
+    artifact = catalog.describe_provisioning_artifact(
+        ProductId=outputs["ProductId"], ProvisioningArtifactId=outputs["ProvisioningArtifactIds"]
+    )
+    url = artifact["Info"]["TemplateUrl"]
+    match = re.fullmatch(r"https://([^.]+)\.s3\.us-east-1\.amazonaws\.com/(.+)", url)
+    assert match, url
+    body = emulator.client("s3").get_object(Bucket=match[1], Key=match[2])["Body"].read()
+    published = workspace / "build" / "us-east-1" / "templates" / "project-s3-fs-ingestion.yaml"
+    assert body == published.read_bytes()
+    details = catalog.list_provisioning_artifacts(ProductId=outputs["ProductId"])[
+        "ProvisioningArtifactDetails"
+    ]
+    assert [(d["Name"], d["Type"], d["Active"]) for d in details] == [
+        ("1.0.0", "CLOUD_FORMATION_TEMPLATE", True)
+    ]
+
+
+def test_both_associations_and_the_launch_constraint(emulator, outputs):
+    catalog = emulator.client("servicecatalog")
+    portfolios = catalog.list_portfolios_for_product(ProductId=outputs["ProductId"])["PortfolioDetails"]
+    assert [p["Id"] for p in portfolios] == [outputs["PortfolioId"]]
+    principals = catalog.list_principals_for_portfolio(PortfolioId=outputs["PortfolioId"])["Principals"]
+    assert principals == [
+        {
+            "PrincipalARN": f"arn:aws:iam::{emulator.account}:role/service-role/{EXECUTION_ROLE}",
+            "PrincipalType": "IAM",
+        }
+    ]
+    [constraint] = catalog.list_constraints_for_portfolio(PortfolioId=outputs["PortfolioId"])[
+        "ConstraintDetails"
+    ]
+    assert (constraint["Type"], constraint["ProductId"]) == ("LAUNCH", outputs["ProductId"])
+    parameters = json.loads(
+        catalog.describe_constraint(Id=constraint["ConstraintId"])["ConstraintParameters"]
+    )
+    assert parameters == {"RoleArn": f"arn:aws:iam::{emulator.account}:role/service-role/{LAUNCH_ROLE}"}
+    [path] = catalog.list_launch_paths(ProductId=outputs["ProductId"])["LaunchPathSummaries"]
+    assert path["ConstraintSummaries"][0]["Type"] == "LAUNCH"
+    [visible] = catalog.search_products()["ProductViewSummaries"]
+    assert visible["ProductId"] == outputs["ProductId"]
+
+
+@pytest.mark.parametrize(
+    ("role", "output"),
+    [
+        (LAUNCH_ROLE, "LaunchRolePolicyArn"),
+        (USE_ROLE, "UseRolePolicyArn"),
+        (EXECUTION_ROLE, "ExecutionRolePolicyArn"),
+    ],
+)
+def test_cloudformation_attached_each_policy_to_its_role(emulator, outputs, role, output):
+    attached = emulator.client("iam").list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [outputs[output]]
+
+
+@pytest.mark.parametrize(
+    ("call", "arguments", "code"),
+    [
+        ("describe_product", {"Id": "prod-missing"}, "ResourceNotFoundException"),
+        ("describe_product_as_admin", {"Id": "prod-missing"}, "ResourceNotFoundException"),
+        ("list_launch_paths", {"ProductId": "prod-missing"}, "ResourceNotFoundException"),
+        ("list_principals_for_portfolio", {"PortfolioId": "port-missing"}, "ResourceNotFoundException"),
+        ("list_constraints_for_portfolio", {"PortfolioId": "port-missing"}, "ResourceNotFoundException"),
+        ("describe_constraint", {"Id": "cons-missing"}, "ResourceNotFoundException"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_service_catalog_errors_are_aws_errors(emulator, first_deploy, call, arguments, code):
+    with pytest.raises(ClientError) as raised:
+        getattr(emulator.client("servicecatalog"), call)(**arguments)
+    assert raised.value.response["Error"]["Code"] == code
+
+
+def test_artifact_of_an_unknown_product_is_not_found(emulator, outputs):
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        emulator.client("servicecatalog").describe_provisioning_artifact(
+            ProductId=outputs["ProductId"], ProvisioningArtifactId="pa-missing"
+        )
+
+
+def aws_cli(emulator, workspace, *arguments: str) -> dict:
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "aws"), *arguments, "--output", "json"],
+        env={"PATH": os.environ["PATH"], **emulator_environment(emulator, workspace)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout) if completed.stdout.strip() else {}
+
+
+def test_the_aws_cli_sees_the_stack_product_bucket_and_policies(emulator, outputs, workspace):
+    [stack] = aws_cli(emulator, workspace, "cloudformation", "describe-stacks", "--stack-name", STACK)[
+        "Stacks"
+    ]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    products = aws_cli(emulator, workspace, "servicecatalog", "search-products-as-admin")[
+        "ProductViewDetails"
+    ]
+    assert [p["ProductViewSummary"]["Name"] for p in products] == [outputs["ProductName"]]
+    attached = aws_cli(emulator, workspace, "iam", "list-attached-role-policies", "--role-name", LAUNCH_ROLE)
+    assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [outputs["LaunchRolePolicyArn"]]
+    listing = subprocess.run(
+        [str(Path(sys.executable).parent / "aws"), "s3", "ls"],
+        env={"PATH": os.environ["PATH"], **emulator_environment(emulator, workspace)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert f"sagemaker-project-templates-{emulator.account}-us-east-1" in listing.stdout
+    assert f"sagemaker-us-east-1-{emulator.account}" in listing.stdout
+
+
+def test_deploying_again_changes_nothing(emulator, kit, workspace, outputs):
+    assert f"No changes to deploy: stack {STACK} is up to date" in package_and_deploy(
+        emulator, kit, workspace
+    )
+
+
+def test_a_new_release_adds_an_artifact_and_keeps_the_old_one(emulator, kit, workspace, outputs):
+    (kit.root / "VERSION").write_text("1.1.0\n")
+    printed = package_and_deploy(emulator, kit, workspace)
+    assert f"Stack {STACK}: UPDATE_COMPLETE" in printed
+    details = emulator.client("servicecatalog").list_provisioning_artifacts(ProductId=outputs["ProductId"])
+    artifacts = [(d["Id"], d["Name"]) for d in details["ProvisioningArtifactDetails"]]
+    assert artifacts[0] == (outputs["ProvisioningArtifactIds"], "1.0.0")
+    assert [name for _, name in artifacts] == ["1.0.0", "1.1.0"]
+    events = emulator.client("cloudformation").describe_stack_events(StackName=STACK)["StackEvents"]
+    updated = {e["LogicalResourceId"] for e in events if e["ResourceStatus"] == "UPDATE_COMPLETE"}
+    assert updated == {STACK, "Product"}

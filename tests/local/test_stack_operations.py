@@ -1,0 +1,192 @@
+"""Stack operations in the emulator behave as CloudFormation's: per-resource events, rollback of a
+failed create (nothing left behind), rollback of a failed update (the old state restored), and a
+resource type nobody handles fails loudly instead of being skipped."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+MISSING_TEMPLATE_URL = "https://absent-bucket.s3.us-east-1.amazonaws.com/product.yaml"
+
+
+def template(resources: dict, outputs: dict | None = None) -> str:
+    return json.dumps({"Resources": resources, **({"Outputs": outputs} if outputs else {})})
+
+
+def bucket(name: str) -> dict:
+    return {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": name}}
+
+
+def portfolio(name: str) -> dict:
+    return {
+        "Type": "AWS::ServiceCatalog::Portfolio",
+        "Properties": {"DisplayName": name, "ProviderName": "tests"},
+    }
+
+
+def product(url: str, depends_on: str) -> dict:
+    return {
+        "Type": "AWS::ServiceCatalog::CloudFormationProduct",
+        "DependsOn": depends_on,
+        "Properties": {
+            "Name": "broken",
+            "Owner": "tests",
+            "ProvisioningArtifactParameters": [{"Name": "1.0.0", "Info": {"LoadTemplateFromURL": url}}],
+        },
+    }
+
+
+def statuses(cloudformation, stack: str) -> list[tuple[str, str]]:
+    events = cloudformation.describe_stack_events(StackName=stack)["StackEvents"]
+    return [(e["LogicalResourceId"], e["ResourceStatus"]) for e in reversed(events)]
+
+
+def reason(cloudformation, stack: str, logical_id: str, status: str) -> str:
+    events = cloudformation.describe_stack_events(StackName=stack)["StackEvents"]
+    return next(
+        e["ResourceStatusReason"]
+        for e in events
+        if e["LogicalResourceId"] == logical_id and e["ResourceStatus"] == status
+    )
+
+
+def test_a_failed_create_rolls_back_and_leaves_nothing(emulator):
+    cloudformation = emulator.client("cloudformation")
+    body = template(
+        {
+            "Data": bucket("rollback-data"),
+            "Catalog": portfolio("rollback-portfolio"),
+            "Product": product(MISSING_TEMPLATE_URL, "Catalog"),
+        },
+        {"Bucket": {"Value": {"Ref": "Data"}}},
+    )
+    cloudformation.create_stack(StackName="broken-create", TemplateBody=body)
+
+    [stack] = cloudformation.describe_stacks(StackName="broken-create")["Stacks"]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "Outputs" not in stack
+    assert statuses(cloudformation, "broken-create") == [
+        ("broken-create", "CREATE_IN_PROGRESS"),
+        ("Data", "CREATE_IN_PROGRESS"),
+        ("Data", "CREATE_COMPLETE"),
+        ("Catalog", "CREATE_IN_PROGRESS"),
+        ("Catalog", "CREATE_COMPLETE"),
+        ("Product", "CREATE_IN_PROGRESS"),
+        ("Product", "CREATE_FAILED"),
+        ("broken-create", "ROLLBACK_IN_PROGRESS"),
+        ("Catalog", "DELETE_IN_PROGRESS"),
+        ("Catalog", "DELETE_COMPLETE"),
+        ("Data", "DELETE_IN_PROGRESS"),
+        ("Data", "DELETE_COMPLETE"),
+        ("broken-create", "ROLLBACK_COMPLETE"),
+    ]
+    failure = reason(cloudformation, "broken-create", "Product", "CREATE_FAILED")
+    assert MISSING_TEMPLATE_URL in failure and "InvalidParametersException" in failure
+    assert "[Product]" in reason(cloudformation, "broken-create", "broken-create", "ROLLBACK_IN_PROGRESS")
+    assert "rollback-data" not in {b["Name"] for b in emulator.client("s3").list_buckets()["Buckets"]}
+    assert emulator.client("servicecatalog").list_portfolios()["PortfolioDetails"] == []
+    assert cloudformation.list_stack_resources(StackName="broken-create")["StackResourceSummaries"] == []
+
+
+def test_a_failed_change_set_execution_rolls_back(emulator):
+    cloudformation = emulator.client("cloudformation")
+    body = template(
+        {"Catalog": portfolio("change-set-portfolio"), "Product": product(MISSING_TEMPLATE_URL, "Catalog")}
+    )
+    cloudformation.create_change_set(
+        StackName="broken-change-set", ChangeSetName="first", ChangeSetType="CREATE", TemplateBody=body
+    )
+    cloudformation.execute_change_set(StackName="broken-change-set", ChangeSetName="first")
+
+    [stack] = cloudformation.describe_stacks(StackName="broken-change-set")["Stacks"]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    change_set = cloudformation.describe_change_set(StackName="broken-change-set", ChangeSetName="first")
+    assert change_set["ExecutionStatus"] == "EXECUTE_FAILED"
+    assert ("Product", "CREATE_FAILED") in statuses(cloudformation, "broken-change-set")
+    assert emulator.client("servicecatalog").list_portfolios()["PortfolioDetails"] == []
+
+
+def test_a_failed_update_restores_what_it_changed_and_removes_what_it_added(emulator):
+    cloudformation = emulator.client("cloudformation")
+    cloudformation.create_stack(
+        StackName="broken-update", TemplateBody=template({"Catalog": portfolio("before")})
+    )
+    portfolio_id = cloudformation.describe_stack_resource(
+        StackName="broken-update", LogicalResourceId="Catalog"
+    )["StackResourceDetail"]["PhysicalResourceId"]
+
+    changed = template(
+        {
+            "Catalog": portfolio("after"),
+            "Extra": bucket("update-extra"),
+            "Product": product(MISSING_TEMPLATE_URL, "Extra"),
+        }
+    )
+    cloudformation.update_stack(StackName="broken-update", TemplateBody=changed)
+
+    [stack] = cloudformation.describe_stacks(StackName="broken-update")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    catalog = emulator.client("servicecatalog")
+    assert catalog.describe_portfolio(Id=portfolio_id)["PortfolioDetail"]["DisplayName"] == "before"
+    assert "update-extra" not in {b["Name"] for b in emulator.client("s3").list_buckets()["Buckets"]}
+    assert catalog.search_products_as_admin()["ProductViewDetails"] == []
+    events = statuses(cloudformation, "broken-update")
+    assert events[-1] == ("broken-update", "UPDATE_ROLLBACK_COMPLETE")
+    assert ("Product", "CREATE_FAILED") in events and ("Extra", "DELETE_COMPLETE") in events
+
+
+def test_an_update_touches_only_what_resolves_differently(emulator):
+    cloudformation = emulator.client("cloudformation")
+    parameters = {"Parameters": {"Name": {"Type": "String"}}}
+    resources = {
+        "Catalog": {**portfolio("x"), "Properties": {"DisplayName": {"Ref": "Name"}, "ProviderName": "t"}}
+    }
+    body = json.dumps({**parameters, "Resources": {**resources, "Data": bucket("untouched-bucket")}})
+    cloudformation.create_stack(
+        StackName="partial-update",
+        TemplateBody=body,
+        Parameters=[{"ParameterKey": "Name", "ParameterValue": "one"}],
+    )
+    cloudformation.update_stack(
+        StackName="partial-update",
+        TemplateBody=body,
+        Parameters=[{"ParameterKey": "Name", "ParameterValue": "two"}],
+    )
+    events = statuses(cloudformation, "partial-update")
+    assert [logical for logical, status in events if status == "UPDATE_COMPLETE"] == [
+        "Catalog",
+        "partial-update",
+    ]
+    portfolio_id = cloudformation.describe_stack_resource(
+        StackName="partial-update", LogicalResourceId="Catalog"
+    )["StackResourceDetail"]["PhysicalResourceId"]
+    catalog = emulator.client("servicecatalog")
+    assert catalog.describe_portfolio(Id=portfolio_id)["PortfolioDetail"]["DisplayName"] == "two"
+
+
+def test_a_resource_type_without_a_handler_fails_loudly(emulator):
+    cloudformation = emulator.client("cloudformation")
+    body = template({"Unknown": {"Type": "AWS::GameLift::Fleet", "Properties": {"Name": "fleet"}}})
+    cloudformation.create_stack(StackName="unsupported", TemplateBody=body)
+    [stack] = cloudformation.describe_stacks(StackName="unsupported")["Stacks"]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "AWS::GameLift::Fleet is not supported by the local emulator" in reason(
+        cloudformation, "unsupported", "Unknown", "CREATE_FAILED"
+    )
+
+
+def test_deleting_a_stack_deletes_its_resources_dependents_first(emulator):
+    cloudformation = emulator.client("cloudformation")
+    body = template({"Data": bucket("deleted-with-stack"), "Catalog": portfolio("deleted-portfolio")})
+    cloudformation.create_stack(StackName="to-delete", TemplateBody=body)
+    stack_id = cloudformation.describe_stacks(StackName="to-delete")["Stacks"][0]["StackId"]
+    cloudformation.delete_stack(StackName="to-delete")
+    [stack] = cloudformation.describe_stacks(StackName=stack_id)["Stacks"]
+    assert stack["StackStatus"] == "DELETE_COMPLETE"
+    assert ("Data", "DELETE_COMPLETE") in statuses(cloudformation, stack_id)
+    assert "deleted-with-stack" not in {b["Name"] for b in emulator.client("s3").list_buckets()["Buckets"]}
+    with pytest.raises(ClientError, match="does not exist"):
+        cloudformation.describe_stacks(StackName="to-delete")
