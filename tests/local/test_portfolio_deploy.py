@@ -273,3 +273,21 @@ def test_a_new_release_adds_an_artifact_and_keeps_the_old_one(emulator, kit, wor
     events = emulator.client("cloudformation").describe_stack_events(StackName=STACK)["StackEvents"]
     updated = {e["LogicalResourceId"] for e in events if e["ResourceStatus"] == "UPDATE_COMPLETE"}
     assert updated == {STACK, "Product"}
+
+
+def test_destroy_removes_the_portfolio_and_detaches_every_policy(emulator, kit, workspace, outputs):
+    from scripts import destroy
+
+    printed = io.StringIO()
+    with pointed_at(emulator, workspace) as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(sys, "argv", ["destroy", "--build-dir", str(workspace / "build")])
+        destroy.main()
+    cloudformation = emulator.client("cloudformation")
+    with pytest.raises(ClientError, match="does not exist"):
+        cloudformation.describe_stacks(StackName=STACK)
+    iam = emulator.client("iam")
+    for role in (LAUNCH_ROLE, USE_ROLE, EXECUTION_ROLE):
+        assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+    catalog = emulator.client("servicecatalog")
+    assert catalog.list_portfolios()["PortfolioDetails"] == []
+    assert catalog.search_products_as_admin()["ProductViewDetails"] == []

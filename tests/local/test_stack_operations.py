@@ -190,3 +190,95 @@ def test_deleting_a_stack_deletes_its_resources_dependents_first(emulator):
     assert "deleted-with-stack" not in {b["Name"] for b in emulator.client("s3").list_buckets()["Buckets"]}
     with pytest.raises(ClientError, match="does not exist"):
         cloudformation.describe_stacks(StackName="to-delete")
+
+
+def role(name: str) -> dict:
+    trust = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ]
+    }
+    return {"Type": "AWS::IAM::Role", "Properties": {"RoleName": name, "AssumeRolePolicyDocument": trust}}
+
+
+def managed_policy(action: str, role_logical_id: str) -> dict:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+    }
+    return {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {"Roles": [{"Ref": role_logical_id}], "PolicyDocument": document},
+    }
+
+
+def test_a_managed_policy_is_updated_in_place_and_detached_on_delete(emulator):
+    cloudformation, iam = emulator.client("cloudformation"), emulator.client("iam")
+    cloudformation.create_stack(
+        StackName="policies",
+        TemplateBody=template(
+            {"Role": role("policy-holder"), "Policy": managed_policy("s3:GetObject", "Role")}
+        ),
+    )
+    [before] = iam.list_attached_role_policies(RoleName="policy-holder")["AttachedPolicies"]
+
+    cloudformation.update_stack(
+        StackName="policies",
+        TemplateBody=template(
+            {"Role": role("policy-holder"), "Policy": managed_policy("s3:PutObject", "Role")}
+        ),
+    )
+    [after] = iam.list_attached_role_policies(RoleName="policy-holder")["AttachedPolicies"]
+    assert after["PolicyArn"] == before["PolicyArn"]
+    policy = iam.get_policy(PolicyArn=after["PolicyArn"])["Policy"]
+    document = iam.get_policy_version(PolicyArn=after["PolicyArn"], VersionId=policy["DefaultVersionId"])
+    assert document["PolicyVersion"]["Document"]["Statement"][0]["Action"] == "s3:PutObject"
+
+    cloudformation.delete_stack(StackName="policies")
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_policy(PolicyArn=after["PolicyArn"])
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_role(RoleName="policy-holder")
+
+
+def test_a_lambda_permission_is_a_statement_that_goes_with_its_stack(emulator):
+    import io
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as handler_zip:
+        handler_zip.writestr("index.py", "def handler(event, context):\n    return event\n")
+    emulator.client("iam").create_role(
+        RoleName="function-role",
+        AssumeRolePolicyDocument=json.dumps(role("x")["Properties"]["AssumeRolePolicyDocument"]),
+    )
+    emulator.client("lambda").create_function(
+        FunctionName="permitted",
+        Runtime="python3.13",
+        Role=f"arn:aws:iam::{emulator.account}:role/function-role",
+        Handler="index.handler",
+        Code={"ZipFile": archive.getvalue()},
+    )
+    permission = {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "FunctionName": "permitted",
+            "Action": "lambda:InvokeFunction",
+            "Principal": "events.amazonaws.com",
+        },
+    }
+    cloudformation = emulator.client("cloudformation")
+    cloudformation.create_stack(
+        StackName="permission",
+        TemplateBody=template({"Allow": permission}, {"Sid": {"Value": {"Ref": "Allow"}}}),
+    )
+    [output] = cloudformation.describe_stacks(StackName="permission")["Stacks"][0]["Outputs"]
+    assert output["OutputValue"].startswith("permission-Allow-")
+    statements = json.loads(emulator.client("lambda").get_policy(FunctionName="permitted")["Policy"])[
+        "Statement"
+    ]
+    assert [s["Sid"] for s in statements] == [output["OutputValue"]]
+
+    cloudformation.delete_stack(StackName="permission")
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        emulator.client("lambda").get_policy(FunctionName="permitted")

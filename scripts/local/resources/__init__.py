@@ -1,4 +1,5 @@
-"""CloudFormation handlers for the resource types our templates use that moto has no handler for.
+"""CloudFormation handlers for the resource types our templates use that moto handles not at all, or
+not well enough (IAM managed policies and Lambda permissions: moto can neither update nor delete them).
 
 Each is a thin layer over moto's own backend for the service, so what a stack creates is what that
 service's API shows. Ref and GetAtt return what the AWS CloudFormation reference documents; a type is
@@ -12,6 +13,10 @@ type                           moto internals called
 AWS::S3::BucketPolicy          ``S3Backend.put_bucket_policy`` / ``delete_bucket_policy``
 AWS::SQS::QueuePolicy          ``SQSBackend.set_queue_attributes`` (``Policy``)
 AWS::Lambda::EventInvokeConfig ``LambdaBackend.list_/put_/delete_function_event_invoke_config(s)``
+AWS::Lambda::Permission        ``LambdaFunction.policy.add_statement``, ``remove_permission``
+AWS::IAM::ManagedPolicy        ``ManagedPolicy.create_from_cloudformation_json``,
+                               ``create_policy_version``, ``delete_policy_version``,
+                               ``attach_/detach_*_policy``, ``delete_policy``
 AWS::CodeBuild::Project        ``CodeBuildBackend.codebuild_projects``, ``create_project``,
                                ``delete_project``
 AWS::CodePipeline::Pipeline    ``CodePipelineBackend.iam_backend.get_role_by_arn``, ``pipelines``
@@ -23,9 +28,10 @@ AWS::CloudTrail::Trail         ``CloudTrailBackend.trails``, ``create_trail``,
                                ``start_logging``, ``list_tags`` / ``remove_tags``, ``delete_trail``
 =============================  ==================================================================
 
-Each type has its module; importing this package registers them all with moto.
+Each service has its module; importing this package registers them all with moto. Where moto has a
+handler for the same type, ours is defined later and so is the one moto's type map keeps.
 """
 
-from scripts.local.resources import awslambda, cloudtrail, codebuild, codepipeline, s3, sqs
+from scripts.local.resources import awslambda, cloudtrail, codebuild, codepipeline, iam, s3, sqs
 
-__all__ = ["awslambda", "cloudtrail", "codebuild", "codepipeline", "s3", "sqs"]
+__all__ = ["awslambda", "cloudtrail", "codebuild", "codepipeline", "iam", "s3", "sqs"]

@@ -1,7 +1,9 @@
-"""AWS::Lambda::EventInvokeConfig: asynchronous invocation settings, through moto's Lambda backend."""
+"""AWS::Lambda::EventInvokeConfig and AWS::Lambda::Permission, through moto's Lambda backend."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import Any
 
 from moto.awslambda.exceptions import LambdaClientError
@@ -88,3 +90,40 @@ class CfnEventInvokeConfig(CloudFormationModel):
 
 
 # -- CodeBuild -------------------------------------------------------------------------------------
+
+
+class CfnPermission(CloudFormationModel):
+    """AWS::Lambda::Permission, in place of moto's handler (its Ref is the repr of a Python object and
+    it cannot delete). The statement id is the generated physical id, which Ref returns; deleting
+    removes that statement from the function's policy (``LambdaBackend.remove_permission``). Every
+    property change replaces the permission, as AWS does."""
+
+    _REQUIRED = ("Action", "FunctionName", "Principal")
+
+    def __init__(self, statement_id: str, function_name: str, account_id: str, region_name: str) -> None:
+        self.statement_id = statement_id
+        self.function_name = function_name
+        self.account_id = account_id
+        self.region_name = region_name
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::Permission"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.statement_id
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        properties = required_properties(cls, cloudformation_json)
+        backend = lambda_backend(account_id, region_name)
+        function = backend.get_function(properties["FunctionName"])
+        function.policy.add_statement(raw=json.dumps({**properties, "StatementId": resource_name}))
+        return cls(resource_name, function.function_name, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        with contextlib.suppress(LambdaClientError):  # deleting the function took its policy along
+            lambda_backend(account_id, region_name).remove_permission(self.function_name, self.statement_id)
