@@ -8,6 +8,7 @@ import importlib
 
 BENCHMARKS = {
     "packaging": "scripts.bench.packaging",
+    "flow": "scripts.bench.flow_runner",
 }
 
 
