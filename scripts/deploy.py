@@ -12,11 +12,13 @@ import json
 import os
 from pathlib import Path
 
+from botocore.exceptions import ClientError
+
 from scripts import PROJECT_ROOT
 from scripts.assemble import MANIFEST
 from scripts.aws import AwsContext
 from scripts.deployer import Deployer, DeployResult
-from scripts.errors import KitError, ManifestNotFoundError, run_main
+from scripts.errors import KitError, ManifestNotFoundError, PackageNotPublishedError, run_main
 from scripts.execution_role import RoleRef, require_role, studio_execution_role
 
 DEFAULT_STACK = "sagemaker-fs-ingestion-portfolio"
@@ -35,6 +37,19 @@ def load_manifest(build_dir: Path, region: str) -> dict:
     if manifest.get("region") != region:
         raise KitError(f"{path} was packaged for {manifest.get('region')}, not {region}: run `make package`")
     return manifest
+
+
+def require_published(aws: AwsContext, manifest: dict, manifest_path: Path) -> None:
+    """Fail clearly, before any change set, when the packaged portfolio template is not in S3."""
+    [portfolio] = [item for item in manifest["objects"] if item["role"] == "portfolio-template"]
+    try:
+        aws.client("s3").head_object(Bucket=manifest["bucket"], Key=portfolio["key"])
+    except ClientError as error:
+        if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            raise PackageNotPublishedError(
+                str(manifest_path), f"s3://{manifest['bucket']}/{portfolio['key']}"
+            ) from error
+        raise
 
 
 def portfolio_parameters(
@@ -92,6 +107,7 @@ def main() -> None:
     build_dir = args.build_dir / aws.region
     manifest = load_manifest(build_dir, aws.region)
     print(f"Deploying {args.stack_name} (version {manifest['version']}) to {aws.account} in {aws.region}")
+    require_published(aws, manifest, build_dir / MANIFEST)
     parameters = portfolio_parameters(aws, args.execution_role_arn, RoleRef.parse(args.launch_role))
     print(f"Portfolio granted to {parameters['SageMakerExecutionRoleArn']}")
     result = Deployer(aws.client("cloudformation")).deploy(

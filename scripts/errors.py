@@ -84,6 +84,14 @@ class ManifestNotFoundError(KitError):
         super().__init__(f"no package manifest at {path}: run `make package` first")
 
 
+class PackageNotPublishedError(KitError):
+    def __init__(self, manifest: str, location: str) -> None:
+        super().__init__(
+            f"the package recorded in {manifest} is not at {location} (the object or its bucket is gone; "
+            "with the local emulator, its state goes when it stops): run `make package`"
+        )
+
+
 class StackBusyError(KitError):
     def __init__(self, stack: str, status: str) -> None:
         super().__init__(f"stack {stack} is {status}: wait for that operation to finish, then deploy again")

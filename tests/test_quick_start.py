@@ -73,3 +73,25 @@ def test_package_then_deploy_then_deploy_again(aws, layout, studio_account, tmp_
 def test_deploy_before_package_says_what_to_run(aws, studio_account, tmp_path, monkeypatch):
     with pytest.raises(deploy.ManifestNotFoundError, match="run `make package` first"):
         run_deploy(monkeypatch, tmp_path / "build")
+
+
+def test_deploy_after_the_package_vanished_says_to_package_again(
+    aws, layout, studio_account, tmp_path, monkeypatch
+):
+    build_root = tmp_path / "build"
+    package(aws, bucket="quick-start-staging", layout=layout, build_root=build_root)
+    manifest = json.loads((build_root / REGION / "manifest.json").read_text())
+    [portfolio] = [o for o in manifest["objects"] if o["role"] == "portfolio-template"]
+    s3 = boto3.client("s3", region_name=REGION)
+    for version in s3.list_object_versions(Bucket="quick-start-staging", Prefix=portfolio["key"])["Versions"]:
+        s3.delete_object(Bucket="quick-start-staging", Key=portfolio["key"], VersionId=version["VersionId"])
+
+    with pytest.raises(deploy.PackageNotPublishedError) as raised:
+        run_deploy(monkeypatch, build_root)
+    assert str(raised.value) == (
+        f"the package recorded in {build_root / REGION / 'manifest.json'} is not at "
+        f"s3://quick-start-staging/{portfolio['key']} (the object or its bucket is gone; with the local "
+        "emulator, its state goes when it stops): run `make package`"
+    )
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    assert cloudformation.list_stacks()["StackSummaries"] == []
