@@ -28,7 +28,7 @@ ON_TARGET := $(PY) -m scripts.target run
 
 help: ## Show targets and variables
 	@echo "Targets:"
-	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 	@echo
 	@echo "Variables (make VAR=value target, or export them):"
 	@echo "  PYTHON                 Python 3.11 interpreter used to create .venv (now: $(PYTHON))"
@@ -95,6 +95,7 @@ test: install ## Run the test suite (offline)
 bench: install ## Run the benchmarks (ratios against baselines measured in the same run)
 	$(PY) -m scripts.bench
 
-clean: ## Remove build output and virtual environments
+clean: ## Stop the local emulator, remove build output and virtual environments
+	@if [ -x $(PY) ]; then $(PY) -m scripts.local down; fi
 	rm -rf build $(VENV) $(VENV_CHECKOV) .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
