@@ -46,28 +46,31 @@ def lint_templates(
 ) -> list[str]:
     """Every cfn-lint finding (errors, warnings and informational) as one line each."""
     regions = sorted(set(regions))
-    keys = (
-        {Path(path): cache.key(path, regions) for path in paths} if cache else dict.fromkeys(map(Path, paths))
-    )
-    pending = [path for path, key in keys.items() if not (cache and cache.is_clean(key))]
+    paths = [Path(path) for path in paths]
+    missing = [path for path in paths if not path.is_file()]
+    keys = {path: cache.key(path, regions) for path in paths if path not in missing} if cache else {}
+    pending = [path for path in paths if path not in missing and not (cache and cache.is_clean(keys[path]))]
+    findings = [f"{path}:1: E0000 Template file not found: {path}" for path in missing]
     if not pending:
-        return []
-    from cfnlint.api import ManualArgs, lint_file  # about half a second to import: only when needed
+        return findings
+    from cfnlint.api import ManualArgs, lint_by_config  # about half a second to import: only when needed
     from cfnlint.config import ConfigFileArgs
 
     settings = dict(ConfigFileArgs(config_file=CONFIG_FILE).file_args) if CONFIG_FILE.is_file() else {}
-    settings.pop("templates", None)
     if regions:
         settings["regions"] = sorted(set(settings.get("regions", [])) | set(regions))
-    findings = []
-    for path in pending:
-        found = [
-            f"{path}:{match.linenumber}: {match.rule.id} {match.message.splitlines()[0]}"
-            for match in lint_file(path, config=ManualArgs(**settings))
-        ]
-        if cache and not found:
-            cache.remember_clean(keys[path])
-        findings.extend(found)
+    settings["templates"] = [str(path) for path in pending]
+    # One run for all the templates: cfn-lint loads its rules and schemas once, not once per file.
+    matches = lint_by_config(ManualArgs(**settings))
+    findings += [
+        f"{match.filename}:{match.linenumber}: {match.rule.id} {match.message.splitlines()[0]}"
+        for match in matches
+    ]
+    flagged = {Path(match.filename) for match in matches}
+    if cache:
+        for path in pending:
+            if path not in flagged:
+                cache.remember_clean(keys[path])
     return findings
 
 

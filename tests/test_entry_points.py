@@ -44,3 +44,10 @@ def test_lint_lists_each_finding_and_fails_in_one_line(tmp_path):
     assert result.stderr.splitlines() == [
         f"error: cfn-lint found {len(findings)} problem(s) in the templates (listed above): fix them"
     ]
+
+
+def test_lint_names_a_template_that_is_not_there(tmp_path):
+    missing = tmp_path / "missing.yaml"
+    result = run("scripts.lint", str(missing), "cfn-templates")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [f"{missing}:1: E0000 Template file not found: {missing}"]

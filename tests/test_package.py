@@ -376,7 +376,7 @@ def test_a_template_that_linted_clean_is_not_linted_again(run_package, layout, m
     def must_not_lint(*args, **kwargs):
         raise AssertionError("cfn-lint ran on a template it had already passed")
 
-    monkeypatch.setattr(cfnlint.api, "lint_file", must_not_lint)
+    monkeypatch.setattr(cfnlint.api, "lint_by_config", must_not_lint)
     run_package()
     assert "Uploaded 0 object(s), 5 unchanged" in capsys.readouterr().out
 
