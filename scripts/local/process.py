@@ -6,6 +6,8 @@ they never touch a user's emulator)."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -89,13 +91,24 @@ class Emulator:
             return False
         return True
 
+    @contextlib.contextmanager
+    def _exclusive(self):
+        """One start or stop at a time (two `make package` runs may both find no emulator)."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with (self.state_dir / "emulator.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def start(self, port: int, region: str) -> EmulatorState:
+        with self._exclusive():
+            return self._start(port, region)
+
+    def _start(self, port: int, region: str) -> EmulatorState:
         running = self.state()
         if running:
             raise AlreadyRunningError(running)
         if not _port_free(port):
             raise PortInUseError(port)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         print(f"Starting the local AWS emulator on 127.0.0.1:{port} (log: {self.log_file})", flush=True)
         started = time.monotonic()
         with self.log_file.open("ab") as log:
@@ -137,14 +150,19 @@ class Emulator:
 
     def ensure_running(self, port: int, region: str) -> EmulatorState:
         """The running emulator (bootstrapped for ``region``), started if needed."""
-        state = self.state()
-        if state is None:
-            return self.start(port, region)
+        with self._exclusive():
+            state = self.state()
+            if state is None:
+                return self._start(port, region)
         bootstrap(state.endpoint, region)
         return state
 
     def stop(self) -> EmulatorState | None:
         """Stop the emulator; None when nothing was running."""
+        with self._exclusive():
+            return self._stop()
+
+    def _stop(self) -> EmulatorState | None:
         state = self.state()
         if state is None:
             return None

@@ -174,3 +174,17 @@ def test_make_env_and_a_job_on_the_local_target_reuse_the_running_emulator(
     assert job.stderr.splitlines()[0].startswith("==> target: local")
     assert "usage: python -m scripts.destroy" in job.stdout
     assert process.state().pid == state.pid
+
+
+def test_two_jobs_starting_the_emulator_at_once_share_one(private_emulator):
+    ensure = "from scripts.local.process import Emulator, configured_port; " + (
+        "print(Emulator().ensure_running(configured_port(), 'us-east-1').pid)"
+    )
+    jobs = [
+        subprocess.Popen([sys.executable, "-c", ensure], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    printed = [job.communicate(timeout=120)[0] for job in jobs]
+    assert all(job.returncode == 0 for job in jobs)
+    pids = {line.strip() for output in printed for line in output.splitlines() if line.strip().isdigit()}
+    assert pids == {str(private_emulator.state().pid)}
