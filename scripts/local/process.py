@@ -56,6 +56,8 @@ class EmulatorState:
     pid: int
     port: int
     endpoint: str
+    regions: tuple[str, ...] = ()
+    """The regions bootstrapped so far (the server's own at start)."""
 
 
 def configured_port() -> int:
@@ -78,7 +80,7 @@ class Emulator:
             raw = json.loads(self.state_file.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             return None
-        state = EmulatorState(raw["pid"], raw["port"], raw["endpoint"])
+        state = EmulatorState(raw["pid"], raw["port"], raw["endpoint"], tuple(raw.get("regions", ())))
         if not _alive(state.pid):
             self.state_file.unlink(missing_ok=True)
             return None
@@ -154,8 +156,12 @@ class Emulator:
             state = self.state()
             if state is None:
                 return self._start(port, region)
-        bootstrap(state.endpoint, region)
-        return state
+            if region not in state.regions:
+                bootstrap(state.endpoint, region)
+                raw = json.loads(self.state_file.read_text())
+                raw["regions"] = [*state.regions, region]
+                self.state_file.write_text(json.dumps(raw))
+            return state
 
     def stop(self) -> EmulatorState | None:
         """Stop the emulator; None when nothing was running."""

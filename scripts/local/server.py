@@ -32,7 +32,7 @@ def serve(port: int, region: str, state_file: Path) -> None:
             "pid": os.getpid(),
             "port": port,
             "endpoint": endpoint,
-            "region": region,
+            "regions": [region],
             "started": time.time(),
         }
         state_file.write_text(json.dumps(state))

@@ -188,3 +188,15 @@ def test_two_jobs_starting_the_emulator_at_once_share_one(private_emulator):
     assert all(job.returncode == 0 for job in jobs)
     pids = {line.strip() for output in printed for line in output.splitlines() if line.strip().isdigit()}
     assert pids == {str(private_emulator.state().pid)}
+
+
+def test_another_region_is_bootstrapped_once_on_first_use(emulator, emulator_process):
+    process, state = emulator_process
+    same_emulator = Emulator(process.state_dir)
+    again = same_emulator.ensure_running(state.port, "eu-west-1")
+    assert again.pid == state.pid
+    assert same_emulator.state().regions == ("us-east-1", "eu-west-1")
+    [domain] = emulator.client("sagemaker", region="eu-west-1").list_domains()["Domains"]
+    assert domain["DomainName"] == "local-studio"
+    buckets = {b["Name"] for b in emulator.client("s3").list_buckets()["Buckets"]}
+    assert f"sagemaker-eu-west-1-{emulator.account}" in buckets
