@@ -15,7 +15,7 @@ import argparse
 import os
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from scripts.errors import KitError, run_main
 
@@ -33,8 +33,6 @@ class UnknownTargetError(KitError):
 class Target:
     name: str
     reason: str
-    environment: dict[str, str] = field(default_factory=dict)
-    """Variables to set for the job (``""`` means unset)."""
 
     def banner(self) -> str:
         return f"==> target: {self.name} ({self.reason})"
@@ -70,6 +68,7 @@ def choose(requested: str | None = None) -> Target:
 
 
 def local_environment(endpoint: str, region: str) -> dict[str, str]:
+    """Variables pointing boto3 and the AWS CLI at the emulator (``""`` means unset)."""
     environment = dict.fromkeys(_USER_AWS_VARIABLES, "")
     environment.update(
         AWS_ENDPOINT_URL=endpoint,
@@ -82,19 +81,15 @@ def local_environment(endpoint: str, region: str) -> dict[str, str]:
     return environment
 
 
-def activate(target: Target) -> Target:
-    """For the local target, start the emulator if needed and return the target with its environment."""
+def activate(target: Target) -> dict[str, str]:
+    """The variables the job needs: for the local target, the emulator's (started if needed)."""
     if target.name != "local":
-        return target
+        return {}
     from scripts.local.process import Emulator, configured_port
 
     region = local_region()
     state = Emulator().ensure_running(configured_port(), region)
-    return Target(
-        target.name,
-        f"{target.reason}; emulator at {state.endpoint}",
-        local_environment(state.endpoint, region),
-    )
+    return local_environment(state.endpoint, region)
 
 
 def apply_environment(environment: dict[str, str]) -> dict[str, str]:
@@ -127,19 +122,19 @@ def main(argv: list[str] | None = None) -> None:
 
     target = choose()
     print(target.banner(), file=sys.stderr, flush=True)
-    target = activate(target)
+    environment = activate(target)
     if args.command == "env":
-        if target.name != "local":
+        if not environment:
             print(
                 f"# target {target.name}: boto3 and the AWS CLI use your own configuration; nothing to export"
             )
             return
-        print(exports(target.environment))
+        print(exports(environment))
         return
     os.execvpe(
         sys.executable,
         [sys.executable, "-m", args.module, *args.args],
-        apply_environment(target.environment),
+        apply_environment(environment),
     )
 
 

@@ -137,7 +137,7 @@ def test_exports_point_a_shell_at_the_emulator():
     assert "export AWS_ENDPOINT_URL=http://127.0.0.1:4599" in lines
     assert "export AWS_REGION=eu-west-1" in lines and "export AWS_DEFAULT_REGION=eu-west-1" in lines
     assert "unset AWS_PROFILE" in lines and "unset AWS_SESSION_TOKEN" in lines
-    assert Target("local", "x", {}).banner() == "==> target: local (x)"
+    assert Target("local", "x").banner() == "==> target: local (x)"
 
 
 def test_make_env_and_a_job_on_the_local_target_reuse_the_running_emulator(
