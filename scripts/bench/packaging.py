@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from scripts import PROJECT_ROOT
-from scripts.local.process import Emulator
+from scripts.local.process import Emulator, free_port
+from scripts.target import local_environment
 
 REGION = "us-east-1"
 PREFIX = "bench"
@@ -29,27 +30,13 @@ FIRST_RUN_TARGET = 5.0
 RERUN_TARGET = 20.0
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def environment(endpoint: str, workdir: Path) -> dict[str, str]:
+    """The variables that point a process at the emulator, and nothing of the machine's AWS setup."""
     empty = workdir / "aws-config"
     empty.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_CONFIG_FILE=str(empty),
-        AWS_SHARED_CREDENTIALS_FILE=str(empty),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
+    env.update((k, v) for k, v in local_environment(endpoint, REGION).items() if v)
+    env.update(AWS_CONFIG_FILE=str(empty), AWS_SHARED_CREDENTIALS_FILE=str(empty))
     return env
 
 

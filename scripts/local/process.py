@@ -199,6 +199,13 @@ def _alive(pid: int) -> bool:
     return finished == 0
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on now, for an emulator of its own (tests, benchmarks)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

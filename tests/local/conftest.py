@@ -3,7 +3,6 @@ reset (and bootstrapped again) for each test module."""
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 from dataclasses import dataclass
 
@@ -13,15 +12,9 @@ from botocore.config import Config
 
 from scripts.local import ACCOUNT_ID
 from scripts.local.bootstrap import bootstrap
-from scripts.local.process import Emulator
+from scripts.local.process import Emulator, free_port
 
 REGION = "us-east-1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

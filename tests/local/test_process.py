@@ -12,9 +12,8 @@ import pytest
 
 from scripts import PROJECT_ROOT
 from scripts.errors import KitError
-from scripts.local.process import Emulator, PortInUseError
+from scripts.local.process import Emulator, PortInUseError, free_port
 from scripts.target import Target, choose, exports, local_environment
-from tests.local.conftest import free_port
 
 
 @pytest.fixture
