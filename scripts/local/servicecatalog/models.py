@@ -136,7 +136,7 @@ class Backend(ServiceCatalogBackend):
         product = super().create_product(**kwargs)
         if product.id not in self.artifacts:
             self.artifacts[product.id] = {}
-            self.create_provisioning_artifact(product.id, parameters)
+            self.add_validated_artifact(product.id, parameters)
         return product
 
     def validate_artifact_parameters(self, parameters: dict[str, Any]) -> None:
@@ -177,8 +177,14 @@ class Backend(ServiceCatalogBackend):
     def create_provisioning_artifact(
         self, product_id: str, parameters: dict[str, Any]
     ) -> ProvisioningArtifact:
-        product = self.product(product_id)
+        self.product(product_id)
         self.validate_artifact_parameters(parameters)
+        return self.add_validated_artifact(product_id, parameters)
+
+    def add_validated_artifact(self, product_id: str, parameters: dict[str, Any]) -> ProvisioningArtifact:
+        """Add an artifact whose parameters passed :meth:`validate_artifact_parameters` (which reads
+        and parses the template: once per artifact is enough)."""
+        product = self.product(product_id)
         artifacts = self.artifacts.setdefault(product.id, {})
         name = parameters.get("Name") or f"v{len(artifacts) + 1}"
         if any(existing.name == name for existing in artifacts.values()):
@@ -469,7 +475,7 @@ class CfnProduct(CloudFormationModel):
         releases = properties.get("ProvisioningArtifactParameters") or []
         if not releases:
             raise InvalidParametersException("ProvisioningArtifactParameters needs at least one artifact.")
-        for release in releases:
+        for release in releases[1:]:  # create_product validates the first one
             backend.validate_artifact_parameters(release)
         product = backend.create_product(
             name=properties["Name"],
@@ -486,7 +492,7 @@ class CfnProduct(CloudFormationModel):
             accept_language=properties.get("AcceptLanguage"),
         )
         for release in releases[1:]:
-            backend.create_provisioning_artifact(product.id, release)
+            backend.add_validated_artifact(product.id, release)
         return cls(product.id, account_id, region_name)
 
     @classmethod
@@ -519,7 +525,7 @@ class CfnProduct(CloudFormationModel):
                 continue
             if current:
                 del backend.artifacts[product_id][current.id]
-            backend.create_provisioning_artifact(product_id, release)
+            backend.add_validated_artifact(product_id, release)
         for name, artifact in existing.items():
             if name not in wanted:
                 backend.artifacts[product_id].pop(artifact.id, None)
