@@ -15,16 +15,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-
-import boto3
-from botocore.config import Config
 
 from scripts import PROJECT_ROOT
 from scripts.errors import KitError
 from scripts.local import DEFAULT_PORT
-from scripts.local.bootstrap import bootstrap
 
 DEFAULT_STATE_DIR = PROJECT_ROOT / "build" / "local"
 START_TIMEOUT_SECONDS = 60
@@ -87,11 +84,26 @@ class Emulator:
         return state
 
     def healthy(self, state: EmulatorState) -> bool:
+        """Whether the server answers an AWS API call (STS GetCallerIdentity).
+
+        Plain HTTP rather than boto3: every local `make package` pays for this check, and importing
+        boto3 for it would cost more than the rest of an unchanged re-run's checks. The emulator
+        does not verify signatures; the credential scope only routes the call to STS.
+        """
+        request = urllib.request.Request(
+            state.endpoint,
+            data=b"Action=GetCallerIdentity&Version=2011-06-15",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request, "
+                "SignedHeaders=host, Signature=0",
+            },
+        )
         try:
-            _client(state.endpoint, "sts", "us-east-1").get_caller_identity()
-        except Exception:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return b"<Account>" in response.read()
+        except OSError:
             return False
-        return True
 
     @contextlib.contextmanager
     def _exclusive(self):
@@ -111,7 +123,11 @@ class Emulator:
             raise AlreadyRunningError(running)
         if not _port_free(port):
             raise PortInUseError(port)
-        print(f"Starting the local AWS emulator on 127.0.0.1:{port} (log: {self.log_file})", flush=True)
+        print(
+            f"Starting the local AWS emulator on 127.0.0.1:{port} (log: {self.log_file})",
+            file=sys.stderr,
+            flush=True,
+        )
         started = time.monotonic()
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
@@ -143,6 +159,7 @@ class Emulator:
                 print(
                     f"Local AWS emulator ready at {state.endpoint} in {time.monotonic() - started:.1f} s "
                     f"(pid {state.pid})",
+                    file=sys.stderr,
                     flush=True,
                 )
                 return state
@@ -157,6 +174,8 @@ class Emulator:
             if state is None:
                 return self._start(port, region)
             if region not in state.regions:
+                from scripts.local.bootstrap import bootstrap  # boto3: only for a region new to it
+
                 bootstrap(state.endpoint, region)
                 raw = json.loads(self.state_file.read_text())
                 raw["regions"] = [*state.regions, region]
@@ -221,9 +240,3 @@ def _server_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
     return env
-
-
-def _client(endpoint: str, service: str, region: str):
-    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing").client(
-        service, endpoint_url=endpoint, region_name=region, config=Config(retries={"max_attempts": 1})
-    )

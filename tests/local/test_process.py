@@ -40,7 +40,7 @@ def test_local_up_twice_refuses_the_second_start(private_emulator):
     assert first.returncode == 0, first.stderr
     state = private_emulator.state()
     assert state is not None and private_emulator.healthy(state)
-    assert f"Local AWS emulator ready at {state.endpoint}" in first.stdout
+    assert f"Local AWS emulator ready at {state.endpoint}" in first.stderr
 
     second = make("local-up")
     assert second.returncode != 0
@@ -173,6 +173,24 @@ def test_make_env_and_a_job_on_the_local_target_reuse_the_running_emulator(
     assert job.stderr.splitlines()[0].startswith("==> target: local")
     assert "usage: python -m scripts.destroy" in job.stdout
     assert process.state().pid == state.pid
+
+
+def test_eval_of_make_env_starts_the_emulator_and_sets_only_exports(private_emulator):
+    """The README's `eval "$(make -s env)"` with nothing running: progress must not reach the eval."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    environment.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    shell = subprocess.run(
+        ["bash", "-c", 'set -e; eval "$(make --no-print-directory -s env)"; echo "$AWS_ENDPOINT_URL"'],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shell.returncode == 0, shell.stderr
+    state = private_emulator.state()
+    assert shell.stdout.strip() == state.endpoint
+    assert "Starting the local AWS emulator" in shell.stderr
 
 
 def test_two_jobs_starting_the_emulator_at_once_share_one(private_emulator):
