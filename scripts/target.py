@@ -1,10 +1,10 @@
 """Choosing where the tooling runs: AWS, an endpoint you configured, or the local emulator.
 
 ``python -m scripts.target run scripts.package`` prints a one-line banner naming the target and why,
-starts the emulator when the target is local, and runs the job with the environment that points
-boto3 at it. This is the one place that knows about the emulator; the jobs themselves only see
-boto3's usual configuration. ``python -m scripts.target env`` (``make env``) prints the same
-environment as shell exports, for a shell, a notebook kernel or the AWS CLI.
+starts the emulator when the target is local, and runs the job, in this same process, with the
+environment that points boto3 at it. This is the one place that knows about the emulator; the jobs
+themselves only see boto3's usual configuration. ``python -m scripts.target env`` (``make env``)
+prints the same environment as shell exports, for a shell, a notebook kernel or the AWS CLI.
 
 TARGET=auto (the default) means local when no AWS credentials resolve and no endpoint is configured.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import runpy
 import shlex
 import sys
 from dataclasses import dataclass
@@ -59,9 +60,9 @@ def choose(requested: str | None = None) -> Target:
         return Target(f"endpoint {endpoint}", "AWS_ENDPOINT_URL is set")
     if requested == "aws":
         return Target("aws", "TARGET=aws")
-    import boto3  # only here: the other targets must not pay for importing it
+    import botocore.session  # only here: the other targets must not pay for importing it
 
-    credentials = boto3.Session().get_credentials()
+    credentials = botocore.session.get_session().get_credentials()
     if credentials is None:
         return Target("local", "no AWS credentials found and no endpoint configured; TARGET=aws to insist")
     return Target("aws", f"credentials from {credentials.method}; TARGET=local for the emulator")
@@ -92,14 +93,13 @@ def activate(target: Target) -> dict[str, str]:
     return local_environment(state.endpoint, region)
 
 
-def apply_environment(environment: dict[str, str]) -> dict[str, str]:
-    merged = dict(os.environ)
+def apply_environment(environment: dict[str, str]) -> None:
+    """Set the variables in this process (``""`` unsets), for the job and any process it starts."""
     for name, value in environment.items():
         if value:
-            merged[name] = value
+            os.environ[name] = value
         else:
-            merged.pop(name, None)
-    return merged
+            os.environ.pop(name, None)
 
 
 def exports(environment: dict[str, str]) -> str:
@@ -131,11 +131,11 @@ def main(argv: list[str] | None = None) -> None:
             return
         print(exports(environment))
         return
-    os.execvpe(
-        sys.executable,
-        [sys.executable, "-m", args.module, *args.args],
-        apply_environment(environment),
-    )
+    apply_environment(environment)
+    # In this process rather than a new one: a second interpreter, and for TARGET=auto a second
+    # import of botocore, would cost more than an unchanged `make package` re-run does.
+    sys.argv = [args.module, *args.args]
+    runpy.run_module(args.module, run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":
