@@ -1,7 +1,9 @@
 """Resolving the AWS context the tooling runs in: session, region, account, clients.
 
-The tooling never chooses an endpoint: boto3 resolves it (``AWS_ENDPOINT_URL`` included), so the same
-code publishes to AWS or to any S3/CloudFormation-compatible endpoint.
+The tooling never chooses an endpoint: botocore resolves it (``AWS_ENDPOINT_URL`` included), so the
+same code publishes to AWS or to any S3/CloudFormation-compatible endpoint. The session is botocore's
+rather than boto3's: the tooling uses clients only, and boto3 would add its transfer manager's
+imports (tens of milliseconds) to every command.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import NoCredentialsError
 
@@ -23,15 +25,17 @@ _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 class AwsContext:
     """One region of one account, with the clients the tooling needs."""
 
-    session: boto3.Session
+    session: botocore.session.Session
     _clients: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_environment(cls, region: str | None = None) -> AwsContext:
-        """Build the context from REGION (or the given region), then boto3's own resolution."""
-        region = region or os.environ.get("REGION") or None
-        session = boto3.Session(region_name=region)
-        if not session.region_name:
+        """Build the context from REGION (or the given region), then botocore's own resolution."""
+        session = botocore.session.Session()
+        region = region or os.environ.get("REGION")
+        if region:
+            session.set_config_variable("region", region)
+        if not session.get_config_variable("region"):
             raise NoRegionConfiguredError()
         if session.get_credentials() is None:
             raise NoCredentialsFoundError()
@@ -39,7 +43,7 @@ class AwsContext:
 
     @property
     def region(self) -> str:
-        return self.session.region_name
+        return self.session.get_config_variable("region")
 
     @cached_property
     def account(self) -> str:
@@ -60,5 +64,7 @@ class AwsContext:
     def client(self, service: str):
         """One client per service for the context's lifetime (creating one costs tens of ms)."""
         if service not in self._clients:
-            self._clients[service] = self.session.client(service, config=_CLIENT_CONFIG)
+            self._clients[service] = self.session.create_client(
+                service, region_name=self.region, config=_CLIENT_CONFIG
+            )
         return self._clients[service]

@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -83,7 +82,7 @@ def moto(monkeypatch):
 
 @pytest.fixture
 def aws(moto) -> AwsContext:
-    return AwsContext(boto3.Session(region_name=REGION))
+    return AwsContext.from_environment(REGION)
 
 
 @pytest.fixture

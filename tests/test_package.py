@@ -298,7 +298,7 @@ def test_bucket_owned_by_another_account(run_package):
 
 
 def test_bucket_access_denied(aws, layout, tmp_path, monkeypatch):
-    client = aws.session.client("s3")
+    client = aws.session.create_client("s3", region_name=aws.region)
     stubber = Stubber(client)
     stubber.add_client_error("head_bucket", "403", "Forbidden", http_status_code=403)
     stubber.activate()
