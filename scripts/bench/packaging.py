@@ -6,7 +6,9 @@ cloudformation package``, ``aws s3 cp`` per file, ``aws s3api put-object-tagging
 It re-uploads everything on every run. Both run as the user runs them, as whole processes against the
 same emulator process, each first run into an empty bucket and a clean build directory. Ours is
 ``make package`` itself, with no AWS credentials (so the target chooser picks the emulator, as in the
-quick start), in a copy of the project so that the user's ``build/`` is never touched.
+quick start), in a copy of the project so that the user's ``build/`` is never touched. A third run
+of ours publishes into a restarted emulator from the build directory kept, templates already linted:
+what the first `make package` after `make local-down` and `make local-up` costs.
 """
 
 from __future__ import annotations
@@ -164,15 +166,29 @@ def measure(emulator: Emulator, port: int, workdir: Path) -> dict[str, list[floa
     make_env = no_aws_configuration(workdir)
     make_env.update(LOCAL_STATE_DIR=str(emulator.state_dir), LOCAL_PORT=str(port))
     cli_env = emulator_environment(emulator.state().endpoint, workdir)
-    runs: dict[str, list[float]] = {"ours-first": [], "ours-rerun": [], "cli-first": [], "cli-rerun": []}
+    runs: dict[str, list[float]] = {
+        "ours-first": [],
+        "ours-rerun": [],
+        "ours-first-linted": [],
+        "cli-first": [],
+        "cli-rerun": [],
+    }
     for attempt in range(REPEATS):
+        bucket = f"bench-ours-{attempt}"
         shutil.rmtree(project / "build", ignore_errors=True)
-        first, _ = timed(make_package(f"bench-ours-{attempt}"), make_env, project)
-        rerun, printed = timed(make_package(f"bench-ours-{attempt}"), make_env, project)
+        first, _ = timed(make_package(bucket), make_env, project)
+        rerun, printed = timed(make_package(bucket), make_env, project)
         if "Uploaded 0 object(s)" not in printed:
             raise RuntimeError(f"the re-run uploaded something:\n{printed}")
+        # `make local-down` and `make local-up`: an empty emulator, and the same build directory.
+        emulator.stop()
+        emulator.start(port, REGION)
+        first_linted, printed = timed(make_package(bucket), make_env, project)
+        if "Uploaded 5 object(s)" not in printed:
+            raise RuntimeError(f"the run after emptying the bucket did not upload everything:\n{printed}")
         runs["ours-first"].append(first)
         runs["ours-rerun"].append(rerun)
+        runs["ours-first-linted"].append(first_linted)
 
         build = project / "build" / REGION
         script = baseline_script(f"bench-cli-{attempt}", build, workdir)
@@ -197,12 +213,17 @@ def report(runs: dict[str, list[float]]) -> None:
             f"package {kind:5}: make package {ours_seconds:.2f} s, CLI script {cli_seconds:.2f} s "
             f"-> {ratio:.1f}x faster (target >= {target:.0f}x: {verdict})"
         )
+    linted = median["ours-first-linted"]
+    print(
+        f"package first, templates linted before (a restarted emulator, build/ kept): make package "
+        f"{linted:.2f} s -> {median['cli-first'] / linted:.1f}x faster (information: the target is "
+        "for the first run above, from a clean build directory)"
+    )
     floor, lint = median["python+botocore+S3 client"], median["cfn-lint"]
     print(
         f"fixed costs measured in this run: Python + botocore + an S3 client {floor:.2f} s (no Python "
         f"packager can re-run faster than {median['cli-rerun'] / floor:.0f}x the script); cfn-lint of "
-        f"both templates {lint:.2f} s (the first run without it would be "
-        f"{median['cli-first'] / max(median['ours-first'] - lint, floor):.1f}x)"
+        f"both templates in a process of its own {lint:.2f} s (the script lints nothing)"
     )
 
 
