@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     apply_environment(environment)
     # In this process rather than a new one: a second interpreter, and for TARGET=auto a second
-    # import of botocore, would cost more than an unchanged `make package` re-run does.
+    # import of botocore, would add about a third to an unchanged `make package` re-run.
     sys.argv = [args.module, *args.args]
     runpy.run_module(args.module, run_name="__main__", alter_sys=True)
 
