@@ -185,7 +185,7 @@ def measure(emulator: Emulator, port: int, workdir: Path) -> dict[str, list[floa
         emulator.start(port, REGION)
         first_linted, printed = timed(make_package(bucket), make_env, project)
         if "Uploaded 5 object(s)" not in printed:
-            raise RuntimeError(f"the run after emptying the bucket did not upload everything:\n{printed}")
+            raise RuntimeError(f"the run into the restarted emulator did not upload everything:\n{printed}")
         runs["ours-first"].append(first)
         runs["ours-rerun"].append(rerun)
         runs["ours-first-linted"].append(first_linted)
