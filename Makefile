@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 VENV_CHECKOV := .venv-checkov
 PY := $(VENV)/bin/python
+SEED_DIR := project-seed/s3-fs-ingestion
 
 # Variables passed to the tooling (each one documented in `make help`; empty means "work it out").
 export REGION ?=
@@ -24,7 +25,7 @@ export LOCAL_PORT ?= 4599
 ON_TARGET := $(PY) -m scripts.target run
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint package deploy destroy test bench env local-up local-down local-status clean
+.PHONY: help install lint package deploy destroy test bench seed-lock env local-up local-down local-status clean
 
 help: ## Show targets and variables
 	@echo "Targets:"
@@ -94,6 +95,14 @@ test: install ## Run the test suite (offline)
 
 bench: install ## Run the benchmarks (ratios against baselines measured in the same run)
 	$(PY) -m scripts.bench
+
+# CodeBuild runs the seed on CPython 3.12, x86_64, glibc 2.34 (buildspec.yml, the product template's image).
+# Resolve for that from the seed's requirements.txt (manylinux_2_28: wheels that run on glibc 2.28 and later),
+# held to the kit's constraints.txt (the kit's tests run the seed's tests in .venv), with the hash of every
+# file of each version. The existing lock gives the preferred versions of what constraints.txt leaves open.
+seed-lock: install ## Regenerate project-seed/.../requirements.lock from requirements.txt (needs PyPI)
+	$(VENV)/bin/uv pip compile --quiet --no-config --python-version 3.12 --python-platform x86_64-manylinux_2_28 \
+		--generate-hashes -c constraints.txt -o $(SEED_DIR)/requirements.lock $(SEED_DIR)/requirements.txt
 
 clean: ## Stop the local emulator, remove build output and virtual environments
 	@if [ -x $(PY) ]; then $(PY) -m scripts.local down; fi
