@@ -27,6 +27,7 @@ REQUIRED_SEED_FILES = (
     "buildspec.yml",
     "build.py",
     "requirements.txt",
+    "requirements.lock",
     "pipeline/pipeline.py",
     FUNCTION_SOURCE,
 )
