@@ -1,7 +1,10 @@
 """Assembling ``build/<region>/``: the seed zip, the Lambda zip and the rendered templates.
 
-Nothing here talks to AWS: given the staging location and the releases already published, the
-same sources always give the same bytes, and the result says where each file must go in S3.
+Nothing here talks to AWS: given the staging location, the releases already published and the S3
+versions of the published code, the same sources always give the same bytes, and the result says where
+each file must go in S3. The product template pins the seed and function code by object version; those
+versions exist only once the zips are uploaded, so the packager first renders with :data:`PENDING`
+stand-ins (enough to lint) and renders again with the real versions before publishing a template.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ REQUIRED_SEED_FILES = (
 TEMPLATE_SIZE_LIMIT = 1_048_576
 MANIFEST = "manifest.json"
 PROVISIONING_TAG = {"servicecatalog:provisioning": "true"}
+CODE_ROLES = ("seed-code", "function-code")
+PENDING = "pending-upload"
+"""Stand-in for an object version not known yet; a build holding one is never published."""
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 
 
@@ -104,9 +110,23 @@ class Build:
     objects: tuple[BuiltObject, ...]  # in upload order: artifacts first, templates last
     releases: tuple[Release, ...]
     manifest: BuiltObject  # uploaded after everything else
+    code_versions: dict[str, str]  # S3 version of each code object, by role
 
     def object(self, role: str) -> BuiltObject:
         return next(built for built in self.objects if built.role == role)
+
+    @property
+    def artifacts(self) -> tuple[BuiltObject, ...]:
+        return tuple(built for built in self.objects if built.role in CODE_ROLES)
+
+    @property
+    def templates(self) -> tuple[BuiltObject, ...]:
+        return tuple(built for built in self.objects if built.role.endswith("-template"))
+
+    @property
+    def pending(self) -> bool:
+        """True while a template still holds a stand-in version: it must not be published."""
+        return PENDING in self.code_versions.values()
 
 
 def parse_version(version: str) -> tuple[int, ...]:
@@ -118,9 +138,20 @@ def assemble(
     staging: StagingLocation,
     out_dir: Path,
     published_versions: frozenset[str] = frozenset(),
+    code_versions: dict[str, str] | None = None,
 ) -> Build:
-    """Write the build into ``out_dir`` (replacing what was there) and describe it."""
-    version = layout.read_version()
+    """Write the build into ``out_dir`` (replacing what was there) and describe it; without
+    ``code_versions`` the templates pin :data:`PENDING`."""
+    artifacts = build_artifacts(layout, staging, out_dir)
+    versions = code_versions or dict.fromkeys(CODE_ROLES, PENDING)
+    return render_templates(layout, staging, out_dir, artifacts, versions, published_versions)
+
+
+def build_artifacts(
+    layout: SourceLayout, staging: StagingLocation, out_dir: Path
+) -> tuple[BuiltObject, BuiltObject]:
+    """Write the seed zip and the function zip into ``out_dir`` (emptied first)."""
+    layout.read_version()
     _check_seed(layout.seed_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -140,11 +171,27 @@ def assemble(
         key_pattern=staging.key("artifacts/start-fs-ingestion-{digest}.zip"),
         tagged=True,
     )
+    return seed, function
+
+
+def render_templates(
+    layout: SourceLayout,
+    staging: StagingLocation,
+    out_dir: Path,
+    artifacts: tuple[BuiltObject, BuiltObject],
+    code_versions: dict[str, str],
+    published_versions: frozenset[str] = frozenset(),
+) -> Build:
+    """Render both templates (and the manifest) for these artifacts at these S3 versions."""
+    version = layout.read_version()
+    seed, function = artifacts
     values = {
         "bucket": staging.bucket,
         "prefix": staging.prefix,
         "seed-code-key": seed.key,
+        "seed-code-version": code_versions["seed-code"],
         "function-code-key": function.key,
+        "function-code-version": code_versions["function-code"],
     }
     product = _write(
         out_dir / "templates" / PRODUCT_TEMPLATE,
@@ -168,12 +215,12 @@ def assemble(
     objects = (seed, function, product, portfolio)
     manifest = _write(
         out_dir / MANIFEST,
-        manifest_json(version, staging, objects, releases, out_dir).encode(),
+        manifest_json(version, staging, objects, releases, out_dir, code_versions).encode(),
         role="manifest",
         key_pattern=staging.key(MANIFEST),
         tagged=False,
     )
-    return Build(version, staging, objects, releases, manifest)
+    return Build(version, staging, objects, releases, manifest, dict(code_versions))
 
 
 def manifest_json(
@@ -182,6 +229,7 @@ def manifest_json(
     objects: tuple[BuiltObject, ...],
     releases: tuple[Release, ...],
     out_dir: Path,
+    code_versions: dict[str, str],
 ) -> str:
     """What went where: deterministic (no timestamps), read by the deployer and the notebooks."""
     urls = {built.role: staging.url(built.key) for built in objects}
@@ -195,6 +243,7 @@ def manifest_json(
                 **{k: v for k, v in asdict(built).items() if k != "path"},
                 "file": built.path.relative_to(out_dir).as_posix(),
                 "url": urls[built.role],
+                **({"version_id": code_versions[built.role]} if built.role in code_versions else {}),
             }
             for built in objects
         ],
