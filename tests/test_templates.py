@@ -30,30 +30,31 @@ CFNLINTRC = ROOT / ".cfnlintrc"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 TEMPLATE_IDS = {"portfolio": PORTFOLIO, "product": PRODUCT}
 
-USE_ROLE_ARN = (
-    "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service-role/"
-    "AmazonSageMakerServiceCatalogProductsUseRole"
-)
+USE_ROLE_NAME = "AmazonSageMakerServiceCatalogProductsUseRole"
 PLACEHOLDER = re.compile(r"\{\{package:([a-z0-9-]+)\}\}")
 KNOWN_PLACEHOLDERS = {
     "bucket",
     "prefix",
     "seed-code-key",
+    "seed-code-version",
     "function-code-key",
+    "function-code-version",
     "version",
     "product-template-url",
 }
 PER_RELEASE_PLACEHOLDERS = {"version", "product-template-url"}
 # What the packager fills in (realistic and long: a 55-character staging bucket, hashed keys).
 PACKAGED_VALUES = {
-    "bucket": "sagemaker-project-templates-123456789012-ap-northeast-2",
-    "prefix": "sagemaker-fs-ingestion",
-    "seed-code-key": "sagemaker-fs-ingestion/artifacts/seed-0123456789abcdef.zip",
-    "function-code-key": "sagemaker-fs-ingestion/artifacts/start-fs-ingestion-0123456789abcdef.zip",
+    "bucket": "fs-ingestion-templates-123456789012-ap-northeast-2",
+    "prefix": "fs-ingestion",
+    "seed-code-key": "fs-ingestion/artifacts/seed-0123456789abcdef.zip",
+    "seed-code-version": "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY",
+    "function-code-key": "fs-ingestion/artifacts/start-fs-ingestion-0123456789abcdef.zip",
+    "function-code-version": "Uz7t0Y8WvVgGlwVN5GYz3cb.i8dMK1Ju",
     "version": "1.0.0",
     "product-template-url": (
-        "https://sagemaker-project-templates-123456789012-ap-northeast-2.s3.ap-northeast-2"
-        ".amazonaws.com/sagemaker-fs-ingestion/product/1.0.0/project-s3-fs-ingestion.yaml"
+        "https://fs-ingestion-templates-123456789012-ap-northeast-2.s3.ap-northeast-2"
+        ".amazonaws.com/fs-ingestion/product/1.0.0/project-s3-fs-ingestion.yaml"
     ),
 }
 
@@ -262,10 +263,19 @@ def test_every_checkov_suppression_names_a_check_and_gives_a_reason(path):
 def test_no_arn_aws_literal(path):
     text = path.read_text()
     assert "arn:aws:" not in text
-    # Every ARN is built with ${AWS::Partition}; only input patterns spell out arn:aws[a-z-]*.
-    for match in re.finditer(r"arn:(?!\$\{AWS::Partition\}:|aws\[a-z-\]\*:)", text):
+    # Every ARN is built with ${AWS::Partition}; only input patterns spell out arn:aws[a-z-]*, and the
+    # boundary's ARNs built from the bucket list use arn:*:s3::: (a Join delimiter cannot hold a Sub).
+    for match in re.finditer(r"arn:(?!\$\{AWS::Partition\}:|aws\[a-z-\]\*:|\*:s3:::)", text):
         line = text.count("\n", 0, match.start()) + 1
         pytest.fail(f"{path.name}:{line}: ARN without ${{AWS::Partition}}")
+    lines = text.splitlines()
+    for match in re.finditer(r"arn:\*:", text):
+        index = text.count("\n", 0, match.start())
+        if lines[index].lstrip().startswith("#"):
+            continue
+        assert path == PORTFOLIO and "DataBucketNames" in " ".join(lines[index : index + 2]), (
+            f"{path.name}:{index + 1}"
+        )
 
 
 @pytest.mark.parametrize("path", TEMPLATE_IDS.values(), ids=list(TEMPLATE_IDS))
@@ -304,10 +314,11 @@ def test_product_parameters_are_the_conventions_and_all_grouped_once():
         "PipelineDescription",
         "DataBucketName",
         "DataKeyPrefix",
-        "DataWranglerFlowUrl",
+        "DataWranglerFlowBucket",
+        "DataWranglerFlowKey",
         "DataWranglerOutputName",
+        "ProcessingInstanceType",
         "FeatureGroupName",
-        "LambdaExecutionRole",
     }
     groups = load(PRODUCT)["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
     grouped = [name for group in groups for name in group["Parameters"]]
@@ -329,7 +340,8 @@ def test_name_parameters_admit_the_maximal_inputs(parameter, max_length):
 def _accepts(parameter: str, value: str) -> bool:
     spec = load(PRODUCT)["Parameters"][parameter]
     length_ok = int(spec.get("MinLength", 0)) <= len(value) <= int(spec.get("MaxLength", 10**6))
-    return length_ok and re.fullmatch(spec.get("AllowedPattern", ".*"), value) is not None
+    allowed = value in spec["AllowedValues"] if "AllowedValues" in spec else True
+    return length_ok and allowed and re.fullmatch(spec.get("AllowedPattern", ".*"), value) is not None
 
 
 @pytest.mark.parametrize(
@@ -348,16 +360,26 @@ def _accepts(parameter: str, value: str) -> bool:
         pytest.param("DataKeyPrefix", "feature-store-ingestion/incoming/", True, id="key-prefix-ok"),
         pytest.param("DataKeyPrefix", "incoming", False, id="key-prefix-no-trailing-slash"),
         pytest.param("DataKeyPrefix", "/incoming/", False, id="key-prefix-leading-slash"),
+        # The review's escalation: a wildcard prefix and a URL inside a URL widened the pipeline role.
+        pytest.param("DataKeyPrefix", "*/", False, id="key-prefix-star"),
+        pytest.param("DataKeyPrefix", "in/*/x/", False, id="key-prefix-star-segment"),
+        pytest.param("DataKeyPrefix", "in?/", False, id="key-prefix-question-mark"),
+        pytest.param("DataBucketName", "victim-*", False, id="bucket-star"),
+        pytest.param("DataWranglerFlowBucket", "sagemaker-us-east-1-123456789012", True, id="flow-bucket-ok"),
+        pytest.param("DataWranglerFlowBucket", "s3://victim", False, id="flow-bucket-url"),
+        pytest.param("DataWranglerFlowKey", "flows/abalone.flow", True, id="flow-key-ok"),
+        pytest.param("DataWranglerFlowKey", "abalone.flow", True, id="flow-key-top-level"),
         pytest.param(
-            "DataWranglerFlowUrl",
-            "s3://sagemaker-us-east-1-123456789012/flows/abalone.flow",
-            True,
-            id="flow-url-ok",
+            "DataWranglerFlowKey", "s3://victim-bucket/x.flow", False, id="flow-key-embedded-scheme"
         ),
-        pytest.param(
-            "DataWranglerFlowUrl", "https://bucket.s3.amazonaws.com/abalone.flow", False, id="flow-url-https"
-        ),
-        pytest.param("DataWranglerFlowUrl", "s3://bucket/abalone.csv", False, id="flow-url-not-a-flow"),
+        pytest.param("DataWranglerFlowKey", "*.flow", False, id="flow-key-star"),
+        pytest.param("DataWranglerFlowKey", "flows/?.flow", False, id="flow-key-question-mark"),
+        pytest.param("DataWranglerFlowKey", "/flows/abalone.flow", False, id="flow-key-leading-slash"),
+        pytest.param("DataWranglerFlowKey", "flows/abalone.csv", False, id="flow-key-not-a-flow"),
+        pytest.param("SageMakerProjectId", "x-p-abcdefgh1234", False, id="id-not-sagemaker-form"),
+        pytest.param("SageMakerProjectId", "p-abc-def", False, id="id-second-hyphen"),
+        pytest.param("ProcessingInstanceType", "ml.m5.4xlarge", True, id="instance-type-default"),
+        pytest.param("ProcessingInstanceType", "ml.p4d.24xlarge", False, id="instance-type-not-allowed"),
         pytest.param("DataWranglerOutputName", "", True, id="output-empty-means-last-node"),
         pytest.param(
             "DataWranglerOutputName",
@@ -368,31 +390,6 @@ def _accepts(parameter: str, value: str) -> bool:
         pytest.param("DataWranglerOutputName", "not an output", False, id="output-invalid"),
         pytest.param("FeatureGroupName", "abalone-feature-group", True, id="feature-group-ok"),
         pytest.param("FeatureGroupName", "Abalone", False, id="feature-group-uppercase"),
-        pytest.param("LambdaExecutionRole", "Auto", True, id="lambda-role-auto"),
-        pytest.param(
-            "LambdaExecutionRole",
-            "arn:aws:iam::123456789012:role/sagemaker-fsi-my-lambda",
-            True,
-            id="lambda-role-in-launch-role-scope",
-        ),
-        pytest.param(
-            "LambdaExecutionRole",
-            "arn:aws-cn:iam::123456789012:role/sagemaker-fsi-x",
-            True,
-            id="lambda-role-china-partition",
-        ),
-        pytest.param(
-            "LambdaExecutionRole",
-            "arn:aws:iam::123456789012:role/any-other-role",
-            False,
-            id="lambda-role-outside-launch-role-scope",
-        ),
-        pytest.param(
-            "LambdaExecutionRole",
-            "arn:aws:iam::123456789012:role/sagemaker-fsi-" + "r" * 51,
-            False,
-            id="lambda-role-name-over-64-chars",
-        ),
     ],
 )
 def test_product_parameter_constraints(parameter, value, accepted):
@@ -428,6 +425,9 @@ NAMES = [
     ("RepositoryChangeRule", "Name", 64, r"[\.\-_A-Za-z0-9]+"),
     ("StartIngestionFunctionRole", "RoleName", 64, r"[\w+=,.@-]+"),
     ("PipelineRole", "RoleName", 64, r"[\w+=,.@-]+"),
+    ("BuildRole", "RoleName", 64, r"[\w+=,.@-]+"),
+    ("BuildPipelineRole", "RoleName", 64, r"[\w+=,.@-]+"),
+    ("RepositoryChangeRuleRole", "RoleName", 64, r"[\w+=,.@-]+"),
     ("StartIngestionFunction", "FunctionName", 64, r"[a-zA-Z0-9_-]+"),
     ("DeadLetterQueue", "QueueName", 80, r"[a-zA-Z0-9_-]+"),
     ("DataEventsTrail", "TrailName", 128, r"[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]"),
@@ -481,7 +481,8 @@ MAXIMAL_PARAMETERS = {
     "PipelineDescription": "d" * 3072,
     "DataBucketName": "b" * 63,
     "DataKeyPrefix": "k" * 511 + "/",
-    "DataWranglerFlowUrl": "s3://" + "f" * 63 + "/" + "k" * 1026 + ".flow",
+    "DataWranglerFlowBucket": "f" * 63,
+    "DataWranglerFlowKey": "k" * 1019 + ".flow",
     "DataWranglerOutputName": "n" * 120 + ".default",
     "FeatureGroupName": "g" * 64,
 }
@@ -622,9 +623,11 @@ def test_lambda_runs_current_python_from_packaged_code_with_a_dead_letter_queue(
     function = properties(PRODUCT, "StartIngestionFunction")
     runtime = re.fullmatch(r"python3\.(\d+)", function["Runtime"])
     assert runtime and int(runtime.group(1)) >= 12, function["Runtime"]
+    # By version: what is put at the key later never reaches a function of this release.
     assert function["Code"] == {
         "S3Bucket": "{{package:bucket}}",
         "S3Key": "{{package:function-code-key}}",
+        "S3ObjectVersion": "{{package:function-code-version}}",
     }
     assert function["Handler"] == "start_fs_ingestion.lambda_handler"
     assert function["DeadLetterConfig"]["TargetArn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
@@ -638,18 +641,9 @@ def test_lambda_runs_current_python_from_packaged_code_with_a_dead_letter_queue(
     }
     assert function["Environment"]["Variables"]["DATA_BUCKET"] == {"Ref": "DataBucketName"}
     assert function["Environment"]["Variables"]["DATA_KEY_PREFIX"] == {"Ref": "DataKeyPrefix"}
-    assert function["Role"] == {
-        "Fn::If": [
-            "CreateLambdaExecutionRole",
-            {"Fn::GetAtt": ["StartIngestionFunctionRole", "Arn"]},
-            {"Ref": "LambdaExecutionRole"},
-        ]
-    }
-    condition = load(PRODUCT)["Conditions"]["CreateLambdaExecutionRole"]
-    assert condition == {"Fn::Equals": [{"Ref": "LambdaExecutionRole"}, "Auto"]}
-    assert load(PRODUCT)["Resources"]["StartIngestionFunctionRole"]["Condition"] == (
-        "CreateLambdaExecutionRole"
-    )
+    # Always the project's own role: a role of the caller's choice could be another project's.
+    assert function["Role"] == {"Fn::GetAtt": ["StartIngestionFunctionRole", "Arn"]}
+    assert "Conditions" not in load(PRODUCT)
 
 
 def test_lambda_async_failures_and_invocation_permission():
@@ -690,8 +684,13 @@ def test_pipeline_role_reads_the_flow_and_data_and_writes_the_feature_group():
     trust = role["AssumeRolePolicyDocument"]["Statement"]
     assert [s["Principal"] for s in trust] == [{"Service": "sagemaker.amazonaws.com"}]
     statements = {s["Sid"]: s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]}
-    flow_bucket = statements["ListFlowBucket"]["Resource"]["Fn::Sub"][1]["FlowBucket"]
-    assert flow_bucket == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "DataWranglerFlowUrl"}]}]}
+    # Exactly the flow object (no trailing wildcard), listed only under its own key.
+    assert sub_text(statements["ReadFlow"]["Resource"]) == (
+        "arn:${AWS::Partition}:s3:::${DataWranglerFlowBucket}/${DataWranglerFlowKey}"
+    )
+    assert statements["ListFlow"]["Condition"] == {
+        "StringEquals": {"s3:prefix": {"Ref": "DataWranglerFlowKey"}}
+    }
     assert sub_text(statements["ReadInputData"]["Resource"]) == (
         "arn:${AWS::Partition}:s3:::${DataBucketName}/${DataKeyPrefix}*"
     )
@@ -703,6 +702,68 @@ def test_pipeline_role_reads_the_flow_and_data_and_writes_the_feature_group():
     assert sub_text(statements["PassOwnRoleToProcessingJob"]["Resource"]).endswith(
         ":role/" + sub_text(role["RoleName"])
     )
+    jobs = "processing-job/sagemaker-fsi-${SageMakerProjectId}-*"
+    start = statements["StartProcessingJobs"]
+    assert start["Action"] == "sagemaker:CreateProcessingJob"
+    assert sub_text(start["Resource"]).endswith(jobs)
+    assert start["Condition"] == {
+        "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": [{"Ref": "ProcessingInstanceType"}]},
+        "Null": {"sagemaker:InstanceTypes": "false"},
+    }
+    assert sub_text(statements["ProcessingJobs"]["Resource"]).endswith(jobs)
+
+
+def test_every_role_the_product_creates_carries_the_portfolio_boundary():
+    boundary = (
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/sagemaker-fsi/"
+        "project-roles-boundary-${AWS::Region}"
+    )
+    roles = resources(PRODUCT, "AWS::IAM::Role")
+    assert set(roles) == {
+        "StartIngestionFunctionRole",
+        "PipelineRole",
+        "BuildRole",
+        "BuildPipelineRole",
+        "RepositoryChangeRuleRole",
+    }
+    for logical_id, role in roles.items():
+        assert sub_text(role["Properties"]["PermissionsBoundary"]) == boundary, logical_id
+    portfolio_boundary = properties(PORTFOLIO, "ProjectRolesBoundary")
+    assert portfolio_boundary["Path"] == "/sagemaker-fsi/"
+    assert sub_text(portfolio_boundary["ManagedPolicyName"]) == "project-roles-boundary-${AWS::Region}"
+
+
+def test_the_boundary_allows_nothing_in_iam_but_passing_project_roles_to_sagemaker():
+    statements = properties(PORTFOLIO, "ProjectRolesBoundary")["PolicyDocument"]["Statement"]
+    iam = [s for s in statements if any(a.startswith("iam:") for a in as_list(s["Action"]))]
+    assert [(s["Action"], s["Condition"]) for s in iam] == [
+        ("iam:PassRole", {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}})
+    ]
+    assert sub_text(iam[0]["Resource"]) == "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/sagemaker-fsi-*"
+    assert all(s["Effect"] == "Allow" for s in statements)
+    by_sid = {s["Sid"]: s for s in statements}
+    reads = by_sid["ReadAllowedDataBuckets"]["Resource"]["Fn::Split"][1]["Fn::Sub"]
+    assert reads == [
+        "arn:*:s3:::${Buckets}/*",
+        {"Buckets": {"Fn::Join": ["/*,arn:*:s3:::", {"Ref": "DataBucketNames"}]}},
+    ]
+
+
+def test_data_buckets_are_an_allow_list_enforced_at_launch():
+    constraint = load(PORTFOLIO)["Resources"]["DataBucketsConstraint"]
+    assert constraint["Type"] == "AWS::ServiceCatalog::LaunchTemplateConstraint"
+    assert constraint["DependsOn"] == "PortfolioProductAssociation"
+    rules_text, variables = constraint["Properties"]["Rules"]["Fn::Sub"]
+    assert variables["Quoted"] == {"Fn::Join": ['", "', {"Ref": "DataBucketNames"}]}
+    rules = json.loads(
+        rules_text.replace("${Quoted}", "b1", 1).replace("${Quoted}", "b1").replace("${Listed}", "b1")
+    )
+    asserted = {name: rule["Assertions"][0]["Assert"]["Fn::Contains"] for name, rule in rules.items()}
+    assert asserted == {
+        "AllowedDataBucket": [["b1"], {"Ref": "DataBucketName"}],
+        "AllowedFlowBucket": [["b1"], {"Ref": "DataWranglerFlowBucket"}],
+    }
+    assert load(PORTFOLIO)["Parameters"]["DataBucketNames"]["Type"] == "CommaDelimitedList"
 
 
 def test_codebuild_project_gets_what_build_py_reads():
@@ -720,23 +781,33 @@ def test_codebuild_project_gets_what_build_py_reads():
             "DW_FLOW_OUTPUT_NAME",
             "FEATURE_GROUP_NAME",
             "PIPELINE_ROLE_ARN",
+            "PROCESSING_JOB_PREFIX",
+            "PROCESSING_INSTANCE_TYPE",
             "ARTIFACT_BUCKET",
         ]
     )
     env = {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
     assert env["PIPELINE_ROLE_ARN"] == {"Fn::GetAtt": ["PipelineRole", "Arn"]}
     assert env["ARTIFACT_BUCKET"] == {"Ref": "ArtifactsBucket"}
+    assert sub_text(env["DW_FLOW_URL"]) == "s3://${DataWranglerFlowBucket}/${DataWranglerFlowKey}"
+    assert sub_text(env["PROCESSING_JOB_PREFIX"]) == "sagemaker-fsi-${SageMakerProjectId}"
+    assert env["PROCESSING_INSTANCE_TYPE"] == {"Ref": "ProcessingInstanceType"}
 
 
-def test_ci_cd_runs_as_the_use_role_from_the_seeded_repository():
+def test_ci_cd_runs_as_the_projects_own_roles_from_the_seeded_repository():
     repository = properties(PRODUCT, "Repository")
     assert repository["Code"] == {
-        "S3": {"Bucket": "{{package:bucket}}", "Key": "{{package:seed-code-key}}"},
+        "S3": {
+            "Bucket": "{{package:bucket}}",
+            "Key": "{{package:seed-code-key}}",
+            "ObjectVersion": "{{package:seed-code-version}}",
+        },
         "BranchName": "main",
     }
     pipeline = properties(PRODUCT, "BuildPipeline")
-    assert sub_text(pipeline["RoleArn"]) == USE_ROLE_ARN
-    assert sub_text(properties(PRODUCT, "BuildProject")["ServiceRole"]) == USE_ROLE_ARN
+    assert pipeline["RoleArn"] == {"Fn::GetAtt": ["BuildPipelineRole", "Arn"]}
+    assert properties(PRODUCT, "BuildProject")["ServiceRole"] == {"Fn::GetAtt": ["BuildRole", "Arn"]}
+    assert USE_ROLE_NAME not in PRODUCT.read_text()
     assert pipeline["ArtifactStore"] == {"Type": "S3", "Location": {"Ref": "ArtifactsBucket"}}
     source, build = pipeline["Stages"]
     (source_action,) = source["Actions"]
@@ -750,8 +821,39 @@ def test_ci_cd_runs_as_the_use_role_from_the_seeded_repository():
     assert rule["EventPattern"]["detail-type"] == ["CodeCommit Repository State Change"]
     assert rule["EventPattern"]["detail"]["referenceName"] == ["main"]
     (target,) = rule["Targets"]
-    assert sub_text(target["RoleArn"]) == USE_ROLE_ARN
+    assert target["RoleArn"] == {"Fn::GetAtt": ["RepositoryChangeRuleRole", "Arn"]}
     assert sub_text(target["Arn"]).endswith(":${BuildPipeline}")
+
+
+def _statements(logical_id: str) -> dict[str, dict[str, Any]]:
+    role = properties(PRODUCT, logical_id)
+    return {s["Sid"]: s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]}
+
+
+def test_the_build_role_reaches_only_its_own_project():
+    statements = _statements("BuildRole")
+    upsert = statements["UpsertOwnSageMakerPipeline"]
+    assert sub_text(upsert["Resource"]) == (
+        "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:"
+        "pipeline/${PipelineNamePrefix}-${SageMakerProjectId}"
+    )
+    assert statements["PassOwnPipelineRole"]["Resource"] == {"Fn::GetAtt": ["PipelineRole", "Arn"]}
+    assert sub_text(statements["SourceAndArtifacts"]["Resource"]) == "${ArtifactsBucket.Arn}/*"
+    assert sub_text(statements["ReadFlow"]["Resource"]) == (
+        "arn:${AWS::Partition}:s3:::${DataWranglerFlowBucket}/${DataWranglerFlowKey}"
+    )
+    trust = properties(PRODUCT, "BuildRole")["AssumeRolePolicyDocument"]["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "codebuild.amazonaws.com"}]
+
+
+def test_the_build_pipeline_and_rule_roles_reach_only_their_own_project():
+    statements = _statements("BuildPipelineRole")
+    assert statements["SourceRepository"]["Resource"] == {"Fn::GetAtt": ["Repository", "Arn"]}
+    assert statements["RunBuild"]["Resource"] == {"Fn::GetAtt": ["BuildProject", "Arn"]}
+    assert sub_text(statements["ArtifactObjects"]["Resource"]) == "${ArtifactsBucket.Arn}/*"
+    (start,) = _statements("RepositoryChangeRuleRole").values()
+    assert start["Action"] == "codepipeline:StartPipelineExecution"
+    assert sub_text(start["Resource"]).endswith(":${BuildPipeline}")
 
 
 def test_product_outputs():
@@ -774,10 +876,10 @@ def test_product_outputs():
     ("logical_id", "role_parameter"),
     [
         ("LaunchRolePolicy", "LaunchRoleName"),
-        ("UseRolePolicy", "UseRoleName"),
+        ("LaunchRoleIamPolicy", "LaunchRoleName"),
         ("ExecutionRolePolicy", "SageMakerExecutionRoleName"),
     ],
-    ids=["launch-role", "use-role", "execution-role"],
+    ids=["launch-role", "launch-role-iam", "execution-role"],
 )
 def test_managed_policies_are_attached_by_cloudformation(logical_id, role_parameter):
     policy = load(PORTFOLIO)["Resources"][logical_id]
@@ -785,8 +887,11 @@ def test_managed_policies_are_attached_by_cloudformation(logical_id, role_parame
     assert policy["Properties"]["Roles"] == [{"Ref": role_parameter}]
 
 
-def test_every_managed_policy_has_roles():
+def test_every_managed_policy_but_the_boundary_has_roles():
     for logical_id, policy in resources(PORTFOLIO, "AWS::IAM::ManagedPolicy").items():
+        if logical_id == "ProjectRolesBoundary":  # a boundary is set on roles, never attached
+            assert "Roles" not in policy["Properties"]
+            continue
         assert policy["Properties"].get("Roles"), f"{logical_id} is not attached to any role"
 
 
@@ -805,10 +910,16 @@ UNSCOPED_READ_ACTIONS = {
 }
 
 
+def _resource_texts(resource: Any) -> list[str]:
+    if isinstance(resource, dict) and set(resource) == {"Fn::Split"}:  # ARNs built from a list parameter
+        return [resource["Fn::Split"][1]["Fn::Sub"][0]]
+    return [sub_text(item) for item in as_list(resource)]
+
+
 @pytest.mark.parametrize(("where", "statement"), allow_statements(), ids=[w for w, _ in allow_statements()])
 def test_policy_statement_is_scoped(where, statement):
     actions = set(as_list(statement["Action"]))
-    arns = [sub_text(resource) for resource in as_list(statement["Resource"])]
+    arns = _resource_texts(statement["Resource"])
     assert not any(a == "*" or a.endswith(":*") for a in actions), f"{where}: wildcard action"
     if actions & ROLE_WRITE_ACTIONS:
         for arn in arns:
@@ -819,12 +930,19 @@ def test_policy_statement_is_scoped(where, statement):
     if "*" in arns:
         assert actions <= UNSCOPED_READ_ACTIONS, f"{where}: {actions - UNSCOPED_READ_ACTIONS} on *"
     else:
-        assert all(arn.startswith(("arn:${AWS::Partition}:", "${")) for arn in arns), (where, arns)
+        assert all(
+            arn.startswith(("arn:${AWS::Partition}:", "${", "arn:*:s3:::${Buckets}")) for arn in arns
+        ), (
+            where,
+            arns,
+        )
 
 
 def test_launch_role_policy_scopes_buckets_and_seed_reads():
     statements = {
-        s["Sid"]: s for s in properties(PORTFOLIO, "LaunchRolePolicy")["PolicyDocument"]["Statement"]
+        s["Sid"]: s
+        for logical_id in ("LaunchRolePolicy", "LaunchRoleIamPolicy")
+        for s in properties(PORTFOLIO, logical_id)["PolicyDocument"]["Statement"]
     }
     buckets = statements["ProjectBuckets"]
     assert {"s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketPolicy"} <= set(buckets["Action"])
@@ -835,17 +953,14 @@ def test_launch_role_policy_scopes_buckets_and_seed_reads():
         "arn:${AWS::Partition}:s3:::{{package:bucket}}/{{package:prefix}}/*"
     )
     assert seed["Condition"] == {"StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}}
-    pass_use_role = statements["PassUseRole"]
-    assert sub_text(pass_use_role["Resource"]) == (
-        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role${UseRolePath}${UseRoleName}"
-    )
-    assert set(pass_use_role["Condition"]["StringEquals"]["iam:PassedToService"]) == {
+    pass_project_roles = statements["PassProjectRoles"]
+    assert sub_text(pass_project_roles["Resource"]).endswith(":role/sagemaker-fsi-*")
+    assert set(pass_project_roles["Condition"]["StringEquals"]["iam:PassedToService"]) == {
         "codebuild.amazonaws.com",
         "codepipeline.amazonaws.com",
         "events.amazonaws.com",
+        "lambda.amazonaws.com",
     }
-    pass_project_roles = statements["PassProjectRolesToLambda"]
-    assert pass_project_roles["Condition"]["StringEquals"]["iam:PassedToService"] == ("lambda.amazonaws.com")
     for sid, prefix in {
         "Rules": ":rule/sagemaker-fsi-*",
         "Trail": ":trail/sagemaker-fsi-*",
@@ -858,18 +973,51 @@ def test_launch_role_policy_scopes_buckets_and_seed_reads():
         assert sub_text(statements[sid]["Resource"]).endswith(prefix), sid
 
 
+def test_the_launch_role_creates_project_roles_only_with_the_boundary():
+    statements = {
+        s["Sid"]: s for s in properties(PORTFOLIO, "LaunchRoleIamPolicy")["PolicyDocument"]["Statement"]
+    }
+    guarded = {
+        "iam:CreateRole",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+    }
+    allow, deny = statements["ProjectRolesWithBoundary"], statements["DenyProjectRolesWithoutBoundary"]
+    assert set(allow["Action"]) == set(deny["Action"]) == guarded
+    assert allow["Condition"] == {
+        "StringEquals": {"iam:PermissionsBoundary": {"Ref": "ProjectRolesBoundary"}}
+    }
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {
+        "StringNotEquals": {"iam:PermissionsBoundary": {"Ref": "ProjectRolesBoundary"}}
+    }
+    removal = statements["DenyBoundaryRemoval"]
+    assert (removal["Effect"], removal["Action"]) == ("Deny", "iam:DeleteRolePermissionsBoundary")
+    assert statements["DenyBoundaryPolicyChanges"]["Resource"] == {"Ref": "ProjectRolesBoundary"}
+    # No other statement grants what the boundary guards.
+    others = [s for sid, s in statements.items() if sid != "ProjectRolesWithBoundary"]
+    assert not any(guarded & set(as_list(s["Action"])) for s in others if s["Effect"] == "Allow")
+
+
 def _policy_json_length(document: Any) -> int:
     values = {
         **PSEUDO_PARAMETERS,
-        "UseRolePath": "/service-role/",
-        "UseRoleName": "AmazonSageMakerServiceCatalogProductsUseRole",
         "Portfolio": "port-abcdefghijklm",
         "Product": "prod-abcdefghijklm",
+        "ProjectRolesBoundary": (
+            "arn:aws-us-gov:iam::123456789012:policy/sagemaker-fsi/project-roles-boundary-ap-northeast-2"
+        ),
     }
+    # Ten allowed buckets of 63 characters: more than a platform team lists.
+    buckets = ["b" * 63] * 10
 
     def evaluate(node: Any) -> Any:
         if isinstance(node, dict) and node.get("Ref") == "AWS::StackId":
             return "arn:aws-us-gov:cloudformation:ap-northeast-2:123456789012:stack/" + "x" * 128
+        if isinstance(node, dict) and set(node) == {"Fn::Split"}:
+            template = node["Fn::Split"][1]["Fn::Sub"][0]
+            return [template.replace("${Buckets}", bucket) for bucket in buckets]
         if isinstance(node, dict) and ("Fn::Sub" in node or "Ref" in node):
             return substitute(node, values)
         if isinstance(node, dict):
@@ -881,7 +1029,9 @@ def _policy_json_length(document: Any) -> int:
     return len(json.dumps(evaluate(document), separators=(",", ":")))
 
 
-@pytest.mark.parametrize("logical_id", ["LaunchRolePolicy", "UseRolePolicy", "ExecutionRolePolicy"])
+@pytest.mark.parametrize(
+    "logical_id", ["LaunchRolePolicy", "LaunchRoleIamPolicy", "ProjectRolesBoundary", "ExecutionRolePolicy"]
+)
 def test_managed_policy_fits_the_iam_size_limit(logical_id):
     document = properties(PORTFOLIO, logical_id)["PolicyDocument"]
     assert _policy_json_length(document) <= 6144
@@ -902,8 +1052,9 @@ def test_launch_constraint_depends_on_both_associations():
     parameters = load(PORTFOLIO)["Parameters"]
     assert parameters["LaunchRoleName"]["Default"] == "AmazonSageMakerServiceCatalogProductsLaunchRole"
     assert parameters["LaunchRolePath"]["Default"] == "/service-role/"
-    assert parameters["UseRoleName"]["Default"] == "AmazonSageMakerServiceCatalogProductsUseRole"
-    assert parameters["UseRolePath"]["Default"] == "/service-role/"
+    # The product runs nothing as the shared use role, so the portfolio names none (nor attaches to it).
+    assert not {"UseRoleName", "UseRolePath"} & set(parameters)
+    assert USE_ROLE_NAME not in PORTFOLIO.read_text()
 
 
 def test_product_is_visible_in_studio_and_has_one_artifact_per_release():
@@ -950,7 +1101,9 @@ def test_portfolio_outputs():
         "ProvisioningArtifactIds",
         "ProvisioningArtifactNames",
         "LaunchRolePolicyArn",
-        "UseRolePolicyArn",
+        "LaunchRoleIamPolicyArn",
+        "ProjectRolesBoundaryArn",
+        "AllowedDataBuckets",
         "ExecutionRolePolicyArn",
         "ExecutionRoleName",
     }

@@ -10,6 +10,8 @@ from environment variables that the CodeBuild project sets from the project's Cl
   DW_FLOW_OUTPUT_NAME                           <node-id>.<output> to ingest; empty = the flow's last node
   FEATURE_GROUP_NAME                            the feature group to ingest into
   PIPELINE_ROLE_ARN                             role of the pipeline and of its processing job
+  PROCESSING_JOB_PREFIX                         name prefix of its processing jobs (the role allows only those)
+  PROCESSING_INSTANCE_TYPE                      their instance type (the role allows only this one)
   ARTIFACT_BUCKET                               the SageMaker session's default bucket
   AWS_REGION or AWS_DEFAULT_REGION              set by CodeBuild itself
 
@@ -43,6 +45,8 @@ REQUIRED_VARIABLES = (
     "DW_FLOW_URL",
     "FEATURE_GROUP_NAME",
     "PIPELINE_ROLE_ARN",
+    "PROCESSING_JOB_PREFIX",
+    "PROCESSING_INSTANCE_TYPE",
     "ARTIFACT_BUCKET",
 )
 OPTIONAL_VARIABLES = ("PIPELINE_DESCRIPTION", "DW_FLOW_OUTPUT_NAME")
@@ -152,6 +156,8 @@ def build(
             dataset_names=[s.name for s in sources],
             output_name=output_name,
             feature_group_name=settings["FEATURE_GROUP_NAME"],
+            job_name_prefix=settings["PROCESSING_JOB_PREFIX"],
+            instance_type=settings["PROCESSING_INSTANCE_TYPE"],
             boto_session=boto_session,
             sagemaker_client=sagemaker_client,
         )

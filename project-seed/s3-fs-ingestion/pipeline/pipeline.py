@@ -29,9 +29,11 @@ from sagemaker.processing import (
 from sagemaker.workflow.parameters import ParameterInteger, ParameterString
 from sagemaker.workflow.pipeline import Pipeline
 from sagemaker.workflow.pipeline_context import PipelineSession
+from sagemaker.workflow.pipeline_definition_config import PipelineDefinitionConfig
 from sagemaker.workflow.steps import ProcessingStep
 
 STEP_NAME = "datawrangler-processing-to-feature-store"
+DEFAULT_INSTANCE_TYPE = "ml.m5.4xlarge"
 PROCESSING_ROOT = "/opt/ml/processing"
 FLOW_INPUT_NAME = "flow"
 
@@ -101,6 +103,8 @@ def get_pipeline(
     dataset_names: Sequence[str],
     output_name: str,
     feature_group_name: str,
+    job_name_prefix: str,
+    instance_type: str = DEFAULT_INSTANCE_TYPE,
     boto_session: boto3.session.Session | None = None,
     sagemaker_client=None,
 ) -> Pipeline:
@@ -109,6 +113,8 @@ def get_pipeline(
     - `flow_url`: default of the InputFlowUrl parameter (`s3://bucket/key.flow`).
     - `dataset_names`: the flow's source dataset names; exactly one is supported.
     - `output_name`: the flow output `<node_id>.<output>` to ingest.
+    - `job_name_prefix`: the processing jobs' name prefix (the pipeline role may start only those).
+    - `instance_type`: default of the ProcessingInstanceType parameter (the only type the role allows).
     - `boto_session` / `sagemaker_client`: injected by tests and by build.py.
     """
     dataset_names = list(dataset_names)
@@ -128,7 +134,7 @@ def get_pipeline(
         sagemaker_config=SAGEMAKER_CONFIG,
     )
 
-    instance_type = ParameterString(name="ProcessingInstanceType", default_value="ml.m5.4xlarge")
+    instance_type = ParameterString(name="ProcessingInstanceType", default_value=instance_type)
     instance_count = ParameterInteger(name="ProcessingInstanceCount", default_value=1)
     volume_size = ParameterInteger(name="ProcessingVolumeSize", default_value=50)
     input_flow = ParameterString(name="InputFlowUrl", default_value=flow_url)
@@ -150,6 +156,7 @@ def get_pipeline(
         instance_count=instance_count,
         instance_type=instance_type,
         volume_size_in_gb=volume_size,
+        base_job_name=job_name_prefix,
         sagemaker_session=session,
     )
 
@@ -185,4 +192,6 @@ def get_pipeline(
         ],
         steps=[step],
         sagemaker_session=session,
+        # Jobs are named <job_name_prefix>-..., so the pipeline role can be scoped to this project's jobs.
+        pipeline_definition_config=PipelineDefinitionConfig(use_custom_job_prefix=True),
     )

@@ -28,6 +28,7 @@ PIPELINE_NAME = "s3-fs-ingest-pipeline-p-abcdefgh1234"
 PIPELINE_ARN = f"arn:aws:sagemaker:{REGION}:111122223333:pipeline/{PIPELINE_NAME}"
 FLOW_URL = "s3://sagemaker-fsi-p-abcdefgh1234-artifacts/flows/project.flow"
 FEATURE_GROUP = "abalone-features"
+JOB_PREFIX = "sagemaker-fsi-p-abcdefgh1234"
 
 BUILD_ENV = {
     "SAGEMAKER_PROJECT_NAME": "fs-demo",
@@ -38,6 +39,8 @@ BUILD_ENV = {
     "DW_FLOW_OUTPUT_NAME": "",
     "FEATURE_GROUP_NAME": FEATURE_GROUP,
     "PIPELINE_ROLE_ARN": ROLE_ARN,
+    "PROCESSING_JOB_PREFIX": JOB_PREFIX,
+    "PROCESSING_INSTANCE_TYPE": "ml.m5.xlarge",
     "ARTIFACT_BUCKET": "sagemaker-fsi-p-abcdefgh1234-artifacts",
     "AWS_REGION": REGION,
 }
@@ -59,6 +62,7 @@ def definition_for(flow_path, *, output_name=None, region=REGION, **kwargs) -> d
         dataset_names=[s.name for s in sources],
         output_name=output_name or flow.default_output_name(),
         feature_group_name=FEATURE_GROUP,
+        job_name_prefix=JOB_PREFIX,
         **kwargs,
     )
     return json.loads(pipeline.definition())
@@ -89,6 +93,8 @@ def test_definition_shape(flow_case, network_calls):
 
     assert arguments["AppSpecification"]["ImageUri"] == DW_IMAGE_US_EAST_1
     assert arguments["RoleArn"] == ROLE_ARN
+    # Pipelines name the job <prefix>-<suffix>: the pipeline role may start only those.
+    assert arguments["ProcessingJobName"] == JOB_PREFIX
     assert arguments["ProcessingResources"]["ClusterConfig"] == {
         "InstanceType": {"Get": "Parameters.ProcessingInstanceType"},
         "InstanceCount": {"Get": "Parameters.ProcessingInstanceCount"},
@@ -161,6 +167,7 @@ def _get(dataset_names, output="n.default"):
         dataset_names=dataset_names,
         output_name=output,
         feature_group_name=FEATURE_GROUP,
+        job_name_prefix=JOB_PREFIX,
     )
 
 
@@ -203,6 +210,10 @@ def test_build_dry_run_with_flow_file(tiny_flow, capsys, network_calls):
     assert step["ProcessingOutputConfig"]["Outputs"][0]["OutputName"] == tiny_flow.output
     assert "source dataset(s): tiny.csv" in err
     assert f"output: {tiny_flow.output} (the flow's last node" in err
+    # The project's instance type and job prefix, which are all the pipeline role allows.
+    assert step["ProcessingJobName"] == JOB_PREFIX
+    [instance_type] = [p for p in definition["Parameters"] if p["Name"] == "ProcessingInstanceType"]
+    assert instance_type["DefaultValue"] == "ml.m5.xlarge"
     assert network_calls == []
 
 
