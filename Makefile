@@ -10,7 +10,9 @@ SEED_DIR := project-seed/s3-fs-ingestion
 # Variables passed to the tooling (each one documented in `make help`; empty means "work it out").
 export REGION ?=
 export CFN_BUCKET_NAME ?=
-export S3_PREFIX ?= sagemaker-fs-ingestion
+export S3_PREFIX ?=
+export PUBLISHERS ?=
+export DATA_BUCKETS ?=
 export STACK_NAME ?= sagemaker-fs-ingestion-portfolio
 export EXECUTION_ROLE_ARN ?=
 export LAUNCH_ROLE ?= service-role/AmazonSageMakerServiceCatalogProductsLaunchRole
@@ -34,9 +36,13 @@ help: ## Show targets and variables
 	@echo "Variables (make VAR=value target, or export them):"
 	@echo "  PYTHON                 Python 3.11 interpreter used to create .venv (now: $(PYTHON))"
 	@echo "  REGION                 AWS region to publish to (default: AWS_REGION, then your AWS config)"
-	@echo "  CFN_BUCKET_NAME        staging bucket for templates and seed code"
-	@echo "                         (default: sagemaker-project-templates-<account>-<region>, created if missing)"
-	@echo "  S3_PREFIX              key prefix in the staging bucket (now: $(S3_PREFIX))"
+	@echo "  CFN_BUCKET_NAME        staging bucket for templates and seed code (default: fs-ingestion-templates-"
+	@echo "                         <account>-<region>, created if missing; an earlier release's bucket is kept)"
+	@echo "  S3_PREFIX              key prefix in the staging bucket (default: fs-ingestion)"
+	@echo "  PUBLISHERS             IAM role/user ARNs that may publish besides you, comma-separated"
+	@echo "                         (the staging bucket's policy lets only publishers write)"
+	@echo "  DATA_BUCKETS           buckets projects may monitor and read flows from, comma-separated"
+	@echo "                         (default: the SageMaker default bucket sagemaker-<region>-<account>)"
 	@echo "  STACK_NAME             CloudFormation stack of the portfolio (now: $(STACK_NAME))"
 	@echo "  EXECUTION_ROLE_ARN     SageMaker execution role granted the portfolio"
 	@echo "                         (default: the Studio domain's default execution role)"

@@ -46,11 +46,19 @@ class AwsContext:
         return self.session.get_config_variable("region")
 
     @cached_property
-    def account(self) -> str:
+    def caller_identity(self) -> dict:
         try:
-            return self.client("sts").get_caller_identity()["Account"]
+            return self.client("sts").get_caller_identity()
         except NoCredentialsError as error:
             raise NoCredentialsFoundError() from error
+
+    @property
+    def account(self) -> str:
+        return self.caller_identity["Account"]
+
+    @property
+    def caller_arn(self) -> str:
+        return self.caller_identity["Arn"]
 
     @cached_property
     def partition(self) -> str:

@@ -1,15 +1,19 @@
 """Deploy the portfolio stack from the last package: ``python -m scripts.deploy`` (``make deploy``).
 
-Reads ``build/<region>/manifest.json`` for the portfolio template's URL, resolves the roles the
-portfolio refers to (failing early and clearly when one is missing), runs the change set, prints the
-outputs and saves them to ``build/<region>/portfolio-outputs.json`` for the notebooks.
+Reads ``build/<region>/manifest.json`` for the portfolio template's URL, checks that the published
+templates are byte for byte what was packaged, resolves the roles the portfolio refers to (failing early
+and clearly when one is missing) and the data buckets projects may read (``DATA_BUCKETS``, by default
+the SageMaker default bucket), runs the change set, prints the outputs and saves them to
+``build/<region>/portfolio-outputs.json`` for the notebooks.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from botocore.exceptions import ClientError
@@ -18,15 +22,21 @@ from scripts import PROJECT_ROOT
 from scripts.assemble import MANIFEST
 from scripts.aws import AwsContext
 from scripts.deployer import Deployer, DeployResult
-from scripts.errors import KitError, ManifestNotFoundError, PackageNotPublishedError, run_main
+from scripts.errors import (
+    BadDataBucketsError,
+    KitError,
+    ManifestNotFoundError,
+    PackageNotPublishedError,
+    PublishedTemplateChangedError,
+    run_main,
+)
 from scripts.execution_role import RoleRef, require_role, studio_execution_role
 
 DEFAULT_STACK = "sagemaker-fs-ingestion-portfolio"
 DEFAULT_LAUNCH_ROLE = "service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
-# The role the product template's CodeBuild, CodePipeline and rules run as (fixed in that template).
-PRODUCT_USE_ROLE = "service-role/AmazonSageMakerServiceCatalogProductsUseRole"
 OUTPUTS_FILE = "portfolio-outputs.json"
 _TURN_ON_PROJECTS = "turn on SageMaker projects for your Studio domain (that creates it)"
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 def load_manifest(build_dir: Path, region: str) -> dict:
@@ -40,20 +50,33 @@ def load_manifest(build_dir: Path, region: str) -> dict:
 
 
 def require_published(aws: AwsContext, manifest: dict, manifest_path: Path) -> None:
-    """Fail clearly, before any change set, when the packaged portfolio template is not in S3."""
-    [portfolio] = [item for item in manifest["objects"] if item["role"] == "portfolio-template"]
-    try:
-        aws.client("s3").head_object(Bucket=manifest["bucket"], Key=portfolio["key"])
-    except ClientError as error:
-        if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
-            raise PackageNotPublishedError(
-                str(manifest_path), f"s3://{manifest['bucket']}/{portfolio['key']}"
-            ) from error
-        raise
+    """Fail clearly, before any change set, when a packaged template is not in S3, or is not what
+    was packaged (Service Catalog and CloudFormation read them from there)."""
+    for item in manifest["objects"]:
+        if not item["role"].endswith("-template"):
+            continue
+        location = f"s3://{manifest['bucket']}/{item['key']}"
+        try:
+            body = aws.client("s3").get_object(Bucket=manifest["bucket"], Key=item["key"])["Body"].read()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "NoSuchBucket", "404"):
+                raise PackageNotPublishedError(str(manifest_path), location) from error
+            raise
+        if hashlib.sha256(body).hexdigest() != item["sha256"]:
+            raise PublishedTemplateChangedError(location)
+
+
+def data_buckets(aws: AwsContext, text: str | None) -> list[str]:
+    """``DATA_BUCKETS`` (comma-separated), by default the SageMaker default bucket of the region."""
+    buckets = [name.strip() for name in (text or "").split(",") if name.strip()]
+    for name in buckets:
+        if not _BUCKET_NAME.match(name) or ".." in name:
+            raise BadDataBucketsError(name)
+    return buckets or [f"sagemaker-{aws.region}-{aws.account}"]
 
 
 def portfolio_parameters(
-    aws: AwsContext, execution_role_arn: str | None, launch_role: RoleRef
+    aws: AwsContext, execution_role_arn: str | None, launch_role: RoleRef, buckets: list[str]
 ) -> dict[str, str]:
     iam = aws.client("iam")
     execution_role_arn = execution_role_arn or studio_execution_role(aws.client("sagemaker"), aws.region)
@@ -62,15 +85,12 @@ def portfolio_parameters(
         iam, execution_role, "pass EXECUTION_ROLE_ARN of an existing SageMaker execution role"
     )
     require_role(iam, launch_role, f"{_TURN_ON_PROJECTS}, or pass LAUNCH_ROLE=<path/name>")
-    use_role = RoleRef.parse(PRODUCT_USE_ROLE)
-    require_role(iam, use_role, _TURN_ON_PROJECTS)
     return {
         "SageMakerExecutionRoleArn": execution_role_arn,
         "SageMakerExecutionRoleName": execution_role.name,
         "LaunchRoleName": launch_role.name,
         "LaunchRolePath": launch_role.path,
-        "UseRoleName": use_role.name,
-        "UseRolePath": use_role.path,
+        "DataBucketNames": ",".join(buckets),
     }
 
 
@@ -95,6 +115,12 @@ def main() -> None:
     )
     parser.add_argument("--launch-role", default=os.environ.get("LAUNCH_ROLE") or DEFAULT_LAUNCH_ROLE)
     parser.add_argument(
+        "--data-buckets",
+        default=os.environ.get("DATA_BUCKETS", ""),
+        help="buckets projects may monitor and read flows from, comma-separated "
+        "(default: DATA_BUCKETS, else sagemaker-<region>-<account>)",
+    )
+    parser.add_argument(
         "--replace-failed",
         action="store_true",
         default=os.environ.get("REPLACE_FAILED_STACK") == "1",
@@ -108,8 +134,10 @@ def main() -> None:
     manifest = load_manifest(build_dir, aws.region)
     print(f"Deploying {args.stack_name} (version {manifest['version']}) to {aws.account} in {aws.region}")
     require_published(aws, manifest, build_dir / MANIFEST)
-    parameters = portfolio_parameters(aws, args.execution_role_arn, RoleRef.parse(args.launch_role))
+    buckets = data_buckets(aws, args.data_buckets)
+    parameters = portfolio_parameters(aws, args.execution_role_arn, RoleRef.parse(args.launch_role), buckets)
     print(f"Portfolio granted to {parameters['SageMakerExecutionRoleArn']}")
+    print(f"Projects may read: {', '.join(buckets)}")
     result = Deployer(aws.client("cloudformation")).deploy(
         args.stack_name,
         manifest["portfolio_template_url"],

@@ -18,8 +18,7 @@ from scripts.aws import AwsContext
 from scripts.deploy import DEFAULT_STACK, OUTPUTS_FILE
 from scripts.deployer import Deployer
 from scripts.errors import run_main
-from scripts.package import DEFAULT_PREFIX
-from scripts.staging_bucket import bucket_name, bucket_region
+from scripts.staging_bucket import bucket_region, staging_location
 
 RETAINED_TAG = ("sagemaker-fs-ingestion:retained", "true")
 PROJECT_BUCKET_PREFIX = "sagemaker-fsi-"
@@ -82,7 +81,7 @@ def main() -> None:
         default=os.environ.get("DELETE_STAGING") == "1",
         help="also delete everything under the staging prefix",
     )
-    parser.add_argument("--prefix", default=os.environ.get("S3_PREFIX") or DEFAULT_PREFIX)
+    parser.add_argument("--prefix", help="staging prefix (default: S3_PREFIX, else as make package chooses)")
     parser.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "build")
     args = parser.parse_args()
 
@@ -101,9 +100,9 @@ def main() -> None:
         print("Project buckets kept (DELETE_PROJECT_BUCKETS=1 empties and deletes them)")
 
     if args.delete_staging:
-        staging = bucket_name(aws)
-        print(f"Deleting s3://{staging}/{args.prefix}/")
-        delete_objects(aws, staging, args.prefix.strip("/") + "/")
+        staging = staging_location(aws, prefix=args.prefix)
+        print(f"Deleting s3://{staging.bucket}/{staging.prefix}/")
+        delete_objects(aws, staging.bucket, staging.prefix + "/")
     else:
         print("Staging objects kept (DELETE_STAGING=1 deletes them)")
 

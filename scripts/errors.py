@@ -45,6 +45,24 @@ class BucketInOtherRegionError(KitError):
         )
 
 
+class BadStagingPrefixError(KitError):
+    def __init__(self, prefix: str) -> None:
+        super().__init__(
+            f"S3_PREFIX={prefix!r} must be one or more folder names of letters, digits and !_.'()- "
+            "(not empty, not /, no wildcards), because the launch role may read only under it: "
+            "use e.g. S3_PREFIX=fs-ingestion"
+        )
+
+
+class BucketNotVersionedError(KitError):
+    def __init__(self, bucket: str) -> None:
+        super().__init__(
+            f"staging bucket {bucket} does not have versioning enabled, and the templates pin the published "
+            f"code by object version: run `aws s3api put-bucket-versioning --bucket {bucket} "
+            "--versioning-configuration Status=Enabled`, or set CFN_BUCKET_NAME to another bucket"
+        )
+
+
 class MissingSeedFilesError(KitError):
     def __init__(self, seed_dir: str, missing: list[str]) -> None:
         super().__init__(
@@ -89,6 +107,22 @@ class PackageNotPublishedError(KitError):
         super().__init__(
             f"the package recorded in {manifest} is not at {location} (the object or its bucket is gone; "
             "with the local emulator, its state goes when it stops): run `make package`"
+        )
+
+
+class PublishedTemplateChangedError(KitError):
+    def __init__(self, location: str) -> None:
+        super().__init__(
+            f"{location} is not the template `make package` published (its SHA-256 differs): someone wrote "
+            "to the staging bucket since; run `make package` again and check who may write it"
+        )
+
+
+class BadDataBucketsError(KitError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"DATA_BUCKETS entry {name!r} is not an S3 bucket name (no wildcards): give bucket names, "
+            "comma-separated, e.g. DATA_BUCKETS=sagemaker-us-east-1-123456789012,my-data"
         )
 
 

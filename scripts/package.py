@@ -2,7 +2,9 @@
 
 ``python -m scripts.package`` (``make package``). Artifacts go up first, templates last, so a run
 that fails half-way never publishes a template pointing at a missing object; unchanged objects are
-not uploaded again; a manifest records what went where.
+not uploaded again; a manifest records what went where. The product template pins the code it
+deploys by S3 object version, and the staging bucket's policy lets only publishers write
+(:mod:`scripts.staging_policy`): nothing already published can be swapped.
 """
 
 from __future__ import annotations
@@ -13,14 +15,32 @@ import re
 from pathlib import Path
 
 from scripts import PROJECT_ROOT
-from scripts.assemble import PRODUCT_TEMPLATE, Build, SourceLayout, StagingLocation, assemble
+from scripts.assemble import (
+    CODE_ROLES,
+    PENDING,
+    PRODUCT_TEMPLATE,
+    Build,
+    SourceLayout,
+    StagingLocation,
+    build_artifacts,
+    render_templates,
+)
 from scripts.aws import AwsContext
 from scripts.errors import TemplateLintError, run_main
 from scripts.lint import CleanLintCache, lint_templates
-from scripts.s3_uploader import S3Uploader
-from scripts.staging_bucket import bucket_exists, bucket_name, create_bucket
-
-DEFAULT_PREFIX = "sagemaker-fs-ingestion"
+from scripts.s3_uploader import S3Uploader, UploadPlan
+from scripts.staging_bucket import (
+    DEFAULT_PREFIX,
+    bucket_exists,
+    checked_prefix,
+    create_bucket,
+    current_policy,
+    protect,
+    require_publisher,
+    require_versioning,
+    staging_location,
+)
+from scripts.staging_policy import parse_publishers
 
 
 def package(
@@ -30,24 +50,62 @@ def package(
     prefix: str = DEFAULT_PREFIX,
     layout: SourceLayout | None = None,
     build_root: Path | None = None,
+    publishers: list[str] | None = None,
 ) -> Build:
     """Build, lint and publish; return the build. Raises a KitError, having published nothing, on
     any problem found before the first upload."""
     layout = layout or SourceLayout(PROJECT_ROOT)
     build_root = build_root or PROJECT_ROOT / "build"
-    staging = StagingLocation(bucket, prefix.strip("/"), aws.region, aws.url_suffix)
+    staging = StagingLocation(bucket, checked_prefix(prefix), aws.region, aws.url_suffix)
     print(
         f"Packaging version {layout.read_version()} for account {aws.account} in {aws.region} "
         f"-> s3://{bucket}/{staging.prefix}/"
     )
 
     exists = bucket_exists(aws, bucket)
+    policy = None
+    if exists:
+        require_versioning(aws, bucket)
+        policy = current_policy(aws, bucket)
+        require_publisher(aws, bucket, policy)
     uploader = S3Uploader(aws.client("s3"), bucket)
     published = published_versions(uploader, staging) if exists else frozenset()
-    build = assemble(layout, staging, build_root / aws.region, published)
-    print(f"Built {build_root / aws.region}: " + ", ".join(o.path.name for o in build.objects))
+    out_dir = build_root / aws.region
+    artifacts = build_artifacts(layout, staging, out_dir)
+    artifact_plan = uploader.plan(artifacts)
+    # Linted with stand-in versions, so the same sources lint once (the versions are opaque strings).
+    pending = dict.fromkeys(CODE_ROLES, PENDING)
+    _lint(render_templates(layout, staging, out_dir, artifacts, pending, published), aws, build_root)
+    known = {built.role: artifact_plan.versions.get(built.key, PENDING) for built in artifacts}
+    build = render_templates(layout, staging, out_dir, artifacts, known, published)
+    print(f"Built {out_dir}: " + ", ".join(o.path.name for o in build.objects))
+    template_plan = uploader.plan([*build.templates, build.manifest])  # refuses a changed release
 
-    templates = [o.path for o in build.objects if o.role.endswith("-template")]
+    if not exists:
+        create_bucket(aws, bucket)
+    protect(aws, bucket, policy, publishers or [])
+    uploaded = uploader.execute(artifact_plan)
+    if build.pending:  # now the code's versions are known: pin them
+        versions = {built.role: uploaded[built.key] for built in artifacts}
+        build = render_templates(layout, staging, out_dir, artifacts, versions, published)
+        template_plan = uploader.plan([*build.templates, build.manifest])
+    uploader.execute(template_plan)
+    plan = _combined(artifact_plan, template_plan)
+    print(
+        f"Uploaded {len(plan.upload)} object(s), {len(plan.unchanged)} unchanged "
+        f"({'nothing to upload' if not plan.upload else 'content-addressed, SSE, tagged'})"
+    )
+    for role in CODE_ROLES:
+        print(f"{role:<13} s3://{bucket}/{build.object(role).key} version {build.code_versions[role]}")
+    print(f"Product template  {staging.url(build.object('product-template').key)}")
+    print(f"Portfolio template {staging.url(build.object('portfolio-template').key)}")
+    print("Releases: " + ", ".join(release.version for release in build.releases))
+    print(f"Manifest: {build.manifest.path}")
+    return build
+
+
+def _lint(build: Build, aws: AwsContext, build_root: Path) -> None:
+    templates = [o.path for o in build.templates]
     findings = lint_templates(
         templates, regions=[aws.region], cache=CleanLintCache(build_root / ".lint-cache")
     )
@@ -57,19 +115,12 @@ def package(
         raise TemplateLintError(len(findings), packaging=True)
     print(f"cfn-lint: {len(templates)} templates, no findings")
 
-    plan = uploader.plan([*build.objects, build.manifest])
-    if not exists:
-        create_bucket(aws, bucket)
-    uploader.execute(plan)
-    print(
-        f"Uploaded {len(plan.upload)} object(s), {len(plan.unchanged)} unchanged "
-        f"({'nothing to upload' if not plan.upload else 'content-addressed, SSE, tagged'})"
+
+def _combined(*plans: UploadPlan) -> UploadPlan:
+    return UploadPlan(
+        upload=[built for plan in plans for built in plan.upload],
+        unchanged=[built for plan in plans for built in plan.unchanged],
     )
-    print(f"Product template  {staging.url(build.object('product-template').key)}")
-    print(f"Portfolio template {staging.url(build.object('portfolio-template').key)}")
-    print("Releases: " + ", ".join(release.version for release in build.releases))
-    print(f"Manifest: {build.manifest.path}")
-    return build
 
 
 def published_versions(uploader: S3Uploader, staging: StagingLocation) -> frozenset[str]:
@@ -86,13 +137,19 @@ def main() -> None:
     parser.add_argument("--region", help="AWS region (default: REGION, then boto3's resolution)")
     parser.add_argument(
         "--bucket",
-        help="staging bucket (default: CFN_BUCKET_NAME, else sagemaker-project-templates-"
-        "<account>-<region>, created when missing)",
+        help="staging bucket (default: CFN_BUCKET_NAME, else fs-ingestion-templates-<account>-<region>, "
+        "created when missing; a sagemaker-project-templates-<account>-<region> bucket of an earlier "
+        "release is used when it exists)",
     )
     parser.add_argument(
         "--prefix",
-        default=os.environ.get("S3_PREFIX") or DEFAULT_PREFIX,
-        help=f"key prefix in the bucket (default: S3_PREFIX, else {DEFAULT_PREFIX})",
+        help=f"key prefix in the bucket (default: S3_PREFIX, else {DEFAULT_PREFIX}; "
+        "sagemaker-fs-ingestion in an earlier release's bucket)",
+    )
+    parser.add_argument(
+        "--publishers",
+        default=os.environ.get("PUBLISHERS", ""),
+        help="IAM role/user ARNs, comma-separated, that may publish besides you (default: PUBLISHERS)",
     )
     parser.add_argument(
         "--build-dir",
@@ -101,8 +158,21 @@ def main() -> None:
         help="where build/<region>/ goes (default: build)",
     )
     args = parser.parse_args()
+    publishers = parse_publishers(args.publishers)
     aws = AwsContext.from_environment(args.region)
-    package(aws, bucket=args.bucket or bucket_name(aws), prefix=args.prefix, build_root=args.build_dir)
+    staging = staging_location(aws, args.bucket, args.prefix)
+    if staging.legacy:
+        print(
+            f"Using s3://{staging.bucket}/{staging.prefix}/, the staging location of an earlier release "
+            "(kept so published releases resolve; its policy now lets only publishers write)"
+        )
+    package(
+        aws,
+        bucket=staging.bucket,
+        prefix=staging.prefix,
+        build_root=args.build_dir,
+        publishers=publishers,
+    )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class UploadPlan:
     upload: list[BuiltObject] = field(default_factory=list)
     unchanged: list[BuiltObject] = field(default_factory=list)
     retag: list[BuiltObject] = field(default_factory=list)  # unchanged, but the tag went missing
+    versions: dict[str, str] = field(default_factory=dict)  # S3 version of each unchanged object, by key
 
 
 class S3Uploader:
@@ -41,9 +42,11 @@ class S3Uploader:
         objects = list(objects)
         with ThreadPoolExecutor(max_workers=max(1, len(objects))) as pool:
             states = list(pool.map(self._remote_state, objects))
-        for built, (remote_sha, tag_present) in zip(objects, states, strict=True):
+        for built, (remote_sha, tag_present, version_id) in zip(objects, states, strict=True):
             if remote_sha == built.sha256:
                 plan.unchanged.append(built)
+                if version_id:
+                    plan.versions[built.key] = version_id
                 if not tag_present:
                     plan.retag.append(built)
             elif remote_sha is not None and built.immutable:
@@ -52,14 +55,18 @@ class S3Uploader:
                 plan.upload.append(built)
         return plan
 
-    def execute(self, plan: UploadPlan) -> None:
-        """Upload in plan order (the caller orders templates last), then repair missing tags."""
+    def execute(self, plan: UploadPlan) -> dict[str, str]:
+        """Upload in plan order (the caller orders templates last), then repair missing tags. Returns
+        the S3 version of every object of the plan, by key."""
+        versions = dict(plan.versions)
         total = len(plan.upload)
         for index, built in enumerate(plan.upload, start=1):
             self._report(
                 f"  [{index}/{total}] uploading s3://{self._bucket}/{built.key} ({_size(built.size)})"
             )
-            self._put(built)
+            version_id = self._put(built)
+            if version_id:
+                versions[built.key] = version_id
         for built in plan.unchanged:
             self._report(f"  unchanged, not uploaded: s3://{self._bucket}/{built.key}")
         for built in plan.retag:
@@ -69,6 +76,7 @@ class S3Uploader:
                 Key=built.key,
                 Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in PROVISIONING_TAG.items()]},
             )
+        return versions
 
     def list_keys(self, prefix: str) -> list[str]:
         paginator = self._s3.get_paginator("list_objects_v2")
@@ -78,7 +86,7 @@ class S3Uploader:
             for entry in page.get("Contents", [])
         ]
 
-    def _put(self, built: BuiltObject) -> None:
+    def _put(self, built: BuiltObject) -> str | None:
         arguments = {
             "Bucket": self._bucket,
             "Key": built.key,
@@ -89,22 +97,24 @@ class S3Uploader:
         }
         if built.tagged:
             arguments["Tagging"] = urlencode(PROVISIONING_TAG)
-        self._s3.put_object(**arguments)
+        return self._s3.put_object(**arguments).get("VersionId")
 
-    def _remote_state(self, built: BuiltObject) -> tuple[str | None, bool]:
-        """The remote object's SHA-256 (None: absent) and whether a tag it needs is in place."""
-        remote_sha = self._remote_sha256(built.key)
+    def _remote_state(self, built: BuiltObject) -> tuple[str | None, bool, str | None]:
+        """The remote object's SHA-256 (None: absent), whether a tag it needs is in place, and its
+        current S3 version."""
+        head = self._head(built.key)
+        remote_sha = None if head is None else head.get("Metadata", {}).get(SHA256_METADATA, "")
         needs_tag_check = built.tagged and remote_sha == built.sha256
-        return remote_sha, not needs_tag_check or self._has_provisioning_tag(built.key)
+        tag_present = not needs_tag_check or self._has_provisioning_tag(built.key)
+        return remote_sha, tag_present, (head or {}).get("VersionId")
 
-    def _remote_sha256(self, key: str) -> str | None:
+    def _head(self, key: str) -> dict | None:
         try:
-            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+            return self._s3.head_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
             if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
                 return None
             raise
-        return head.get("Metadata", {}).get(SHA256_METADATA, "")
 
     def _has_provisioning_tag(self, key: str) -> bool:
         tags = self._s3.get_object_tagging(Bucket=self._bucket, Key=key)["TagSet"]

@@ -7,17 +7,18 @@ import json
 import boto3
 import pytest
 
-from scripts.deploy import format_outputs, load_manifest, portfolio_parameters, write_outputs
+from scripts.deploy import data_buckets, format_outputs, load_manifest, portfolio_parameters, write_outputs
 from scripts.deployer import DeployResult
 from scripts.errors import (
     AmbiguousExecutionRoleError,
+    BadDataBucketsError,
     KitError,
     ManifestNotFoundError,
     NoStudioDomainError,
     RoleNotFoundError,
 )
 from scripts.execution_role import RoleRef, require_role, studio_execution_role
-from tests.conftest import REGION
+from tests.conftest import ACCOUNT, REGION
 
 TRUST = json.dumps(
     {
@@ -32,7 +33,6 @@ TRUST = json.dumps(
     }
 )
 LAUNCH = RoleRef.parse("service-role/AmazonSageMakerServiceCatalogProductsLaunchRole")
-USE = RoleRef.parse("service-role/AmazonSageMakerServiceCatalogProductsUseRole")
 
 
 def create_role(ref: RoleRef) -> str:
@@ -106,30 +106,43 @@ def test_a_role_under_another_path_is_not_taken_for_the_right_one(aws):
         require_role(aws.client("iam"), LAUNCH, "fix")
 
 
-def test_portfolio_parameters_from_the_domain_and_the_project_roles(aws):
+def test_portfolio_parameters_from_the_domain_and_the_launch_role(aws):
     execution_arn = create_role(RoleRef.parse("service-role/AmazonSageMaker-ExecutionRole-1"))
     create_domain("studio", execution_arn)
     create_role(LAUNCH)
-    create_role(USE)
-    assert portfolio_parameters(aws, None, LAUNCH) == {
+    assert portfolio_parameters(aws, None, LAUNCH, ["bucket-a", "bucket-b"]) == {
         "SageMakerExecutionRoleArn": execution_arn,
         "SageMakerExecutionRoleName": "AmazonSageMaker-ExecutionRole-1",
         "LaunchRoleName": "AmazonSageMakerServiceCatalogProductsLaunchRole",
         "LaunchRolePath": "/service-role/",
-        "UseRoleName": "AmazonSageMakerServiceCatalogProductsUseRole",
-        "UseRolePath": "/service-role/",
+        "DataBucketNames": "bucket-a,bucket-b",
     }
 
 
-@pytest.mark.parametrize("existing", [(), (LAUNCH,), (USE,)], ids=["neither", "launch-only", "use-only"])
-def test_portfolio_parameters_fail_when_projects_are_not_enabled(aws, existing):
+def test_portfolio_parameters_fail_when_projects_are_not_enabled(aws):
     execution_arn = create_role(RoleRef.parse("Exec"))
-    for ref in existing:
-        create_role(ref)
-    missing = LAUNCH if LAUNCH not in existing else USE
     with pytest.raises(RoleNotFoundError) as raised:
-        portfolio_parameters(aws, execution_arn, LAUNCH)
-    assert str(raised.value).startswith(f"IAM role {missing} does not exist: turn on SageMaker projects")
+        portfolio_parameters(aws, execution_arn, LAUNCH, ["bucket-a"])
+    assert str(raised.value).startswith(f"IAM role {LAUNCH} does not exist: turn on SageMaker projects")
+
+
+def test_data_buckets_default_to_the_sagemaker_default_bucket(aws):
+    assert data_buckets(aws, "") == [f"sagemaker-{REGION}-{ACCOUNT}"]
+    assert data_buckets(aws, " one-bucket , two.bucket ") == ["one-bucket", "two.bucket"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["sagemaker-*", "bucket?", "Upper-Case", "s3://bucket", "a", "bucket/prefix", "two..dots"],
+    ids=["star", "question-mark", "upper-case", "url", "too-short", "slash", "double-dot"],
+)
+def test_data_buckets_refuse_what_is_not_a_bucket_name(aws, value):
+    with pytest.raises(BadDataBucketsError) as raised:
+        data_buckets(aws, f"good-bucket,{value}")
+    assert str(raised.value) == (
+        f"DATA_BUCKETS entry {value!r} is not an S3 bucket name (no wildcards): give bucket names, "
+        "comma-separated, e.g. DATA_BUCKETS=sagemaker-us-east-1-123456789012,my-data"
+    )
 
 
 def test_the_manifest_must_exist_and_match_the_region(tmp_path):

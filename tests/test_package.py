@@ -376,15 +376,15 @@ def test_a_template_that_linted_clean_is_not_linted_again(run_package, layout, m
     def must_not_lint(*args, **kwargs):
         raise AssertionError("cfn-lint ran on a template it had already passed")
 
-    monkeypatch.setattr(cfnlint.api, "lint_by_config", must_not_lint)
-    run_package()
+    with monkeypatch.context() as patch:
+        patch.setattr(cfnlint.api, "lint_by_config", must_not_lint)
+        run_package()
     assert "Uploaded 0 object(s), 5 unchanged" in capsys.readouterr().out
 
     portfolio = layout.templates_dir / "sm-project-sc-portfolio.yaml"
     portfolio.write_text(
         portfolio.read_text().replace("Resources:\n", "Resources:\n  Bogus:\n    Type: AWS::Nope::Thing\n", 1)
     )
-    monkeypatch.undo()
     with pytest.raises(TemplateLintError):
         run_package()
     with pytest.raises(TemplateLintError):  # a template with findings is never remembered as clean

@@ -15,8 +15,8 @@ import pytest
 
 from scripts import deploy
 from scripts.package import package
-from tests.conftest import REGION
-from tests.test_deploy import LAUNCH, USE, create_domain, create_role
+from tests.conftest import ACCOUNT, REGION
+from tests.test_deploy import LAUNCH, create_domain, create_role
 
 # moto says it skips the Service Catalog types with a UserWarning; that skip is the known gap above.
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..ServiceCatalog:UserWarning")
@@ -27,7 +27,6 @@ def studio_account(aws):
     execution_arn = create_role(deploy.RoleRef.parse("service-role/AmazonSageMaker-ExecutionRole-1"))
     create_domain("studio", execution_arn)
     create_role(LAUNCH)
-    create_role(USE)
     return execution_arn
 
 
@@ -59,6 +58,8 @@ def test_package_then_deploy_then_deploy_again(aws, layout, studio_account, tmp_
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert parameters["SageMakerExecutionRoleArn"] == studio_account
     assert parameters["LaunchRolePath"] == "/service-role/"
+    # In-process moto shows a list parameter as a Python list's repr (the emulator answers as AWS does).
+    assert f"sagemaker-{REGION}-{ACCOUNT}" in parameters["DataBucketNames"]
     assert {"Key": "sagemaker-fs-ingestion:version", "Value": "1.0.0"} in stack["Tags"]
     saved = json.loads((build_root / REGION / "portfolio-outputs.json").read_text())
     assert saved["stack"] == "sagemaker-fs-ingestion-portfolio" and saved["region"] == REGION
@@ -92,6 +93,28 @@ def test_deploy_after_the_package_vanished_says_to_package_again(
         f"the package recorded in {build_root / REGION / 'manifest.json'} is not at "
         f"s3://quick-start-staging/{portfolio['key']} (the object or its bucket is gone; with the local "
         "emulator, its state goes when it stops): run `make package`"
+    )
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    assert cloudformation.list_stacks()["StackSummaries"] == []
+
+
+@pytest.mark.parametrize("role", ["portfolio-template", "product-template"])
+def test_deploy_refuses_a_template_written_since_package(
+    aws, layout, studio_account, tmp_path, monkeypatch, role
+):
+    build_root = tmp_path / "build"
+    package(aws, bucket="quick-start-staging", layout=layout, build_root=build_root)
+    manifest = json.loads((build_root / REGION / "manifest.json").read_text())
+    [template] = [o for o in manifest["objects"] if o["role"] == role]
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket="quick-start-staging", Key=template["key"], Body=b"Resources: {}\n")
+
+    with pytest.raises(deploy.PublishedTemplateChangedError) as raised:
+        run_deploy(monkeypatch, build_root)
+    assert str(raised.value) == (
+        f"s3://quick-start-staging/{template['key']} is not the template `make package` published (its "
+        "SHA-256 differs): someone wrote to the staging bucket since; run `make package` again and check "
+        "who may write it"
     )
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     assert cloudformation.list_stacks()["StackSummaries"] == []
