@@ -128,7 +128,8 @@ def _document(raw: Any) -> str | Mapping[str, Any]:
     return raw if isinstance(raw, str | Mapping) else str(raw)
 
 
-def _parse(document: Any, policy_id: str, policy_type: str, *, resource: bool = False) -> Policy:
+def parse_policy(document: Any, policy_id: str, policy_type: str, *, resource: bool = False) -> Policy:
+    """A policy for the simulator; one it cannot read is the caller's InvalidInput, naming the element."""
     try:
         return Policy.parse(_document(document), policy_id, policy_type, resource=resource)
     except PolicyError as error:
@@ -234,14 +235,14 @@ class Backend(IAMBackend):
             policy = self.managed_policies.get(boundary_arn)
             if policy is None:
                 raise NoSuchEntity(f"Policy {boundary_arn} does not exist or is not attachable.")
-            boundary = _parse(_default_document(policy), policy.name, _managed_type(policy))
+            boundary = parse_policy(_default_document(policy), policy.name, _managed_type(policy))
         return Principal(arn, kind, tuple(identity), boundary)
 
     @staticmethod
     def _attached(entity, kind: str) -> list[Policy]:
-        policies = [_parse(document, name, kind) for name, document in entity.policies.items()]
+        policies = [parse_policy(document, name, kind) for name, document in entity.policies.items()]
         policies += [
-            _parse(_default_document(policy), policy.name, _managed_type(policy))
+            parse_policy(_default_document(policy), policy.name, _managed_type(policy))
             for policy in entity.managed_policies.values()
         ]
         return policies

@@ -11,7 +11,7 @@ from moto.iam.responses import IamResponse as MotoIamResponse
 
 from .evaluation import Policy
 from .exceptions import InvalidInput
-from .models import Backend, _parse, account_of, caller_arn_problem, parse_context
+from .models import Backend, account_of, caller_arn_problem, parse_context, parse_policy
 
 _DEFAULT_MAX_ITEMS = 100
 _UNSUPPORTED = {
@@ -84,7 +84,7 @@ class IamResponse(MotoIamResponse):
             identity=identity,
             boundary=boundary,
             resource_policy=(
-                _parse(raw_resource_policy, "ResourcePolicy", "resource", resource=True)
+                parse_policy(raw_resource_policy, "ResourcePolicy", "resource", resource=True)
                 if raw_resource_policy
                 else None
             ),
@@ -109,7 +109,7 @@ class IamResponse(MotoIamResponse):
 
     def _inputs(self, name: str) -> list[Policy]:
         return [
-            _parse(document, f"{name}.{number}", "none")
+            parse_policy(document, f"{name}.{number}", "none")
             for number, document in enumerate(self._get_param(name) or [], start=1)
         ]
 
