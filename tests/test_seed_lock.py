@@ -212,6 +212,10 @@ def test_codebuild_installs_the_lock_with_hashes_checked():
         assert files == ["requirements.lock"] and "--require-hashes" in words, (
             f"buildspec.yml runs `{shlex.join(words)}`: {INSTALL}"
         )
+        # A source build would install build tools that no hash covers.
+        assert "--only-binary=:all:" in words, (
+            f"buildspec.yml runs `{shlex.join(words)}`: add --only-binary=:all:"
+        )
 
 
 def test_the_packager_ships_the_lock():

@@ -10,8 +10,8 @@ from environment variables that the CodeBuild project sets from the project's Cl
   DW_FLOW_OUTPUT_NAME                           <node-id>.<output> to ingest; empty = the flow's last node
   FEATURE_GROUP_NAME                            the feature group to ingest into
   PIPELINE_ROLE_ARN                             role of the pipeline and of its processing job
-  PROCESSING_JOB_PREFIX                         name prefix of its processing jobs (the role allows only those)
-  PROCESSING_INSTANCE_TYPE                      their instance type (the role allows only this one)
+  PROCESSING_JOB_PREFIX                         name prefix of its processing jobs (the role runs only those)
+  PROCESSING_INSTANCE_TYPE                      their instance type (the role allows this one only)
   ARTIFACT_BUCKET                               the SageMaker session's default bucket
   AWS_REGION or AWS_DEFAULT_REGION              set by CodeBuild itself
 
