@@ -69,10 +69,11 @@ $(VENV_CHECKOV)/.installed: requirements-checkov.txt constraints-checkov.txt
 
 install: $(VENV)/.installed $(VENV_CHECKOV)/.installed ## Create .venv and .venv-checkov from pinned versions
 
-lint: install ## ruff, cfn-lint and checkov
+lint: install ## ruff, cfn-lint, parliament (IAM policies) and checkov
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m scripts.lint cfn-templates
+	$(PY) -m scripts.policy_lint cfn-templates
 	$(VENV_CHECKOV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --directory cfn-templates
 
 package: install ## Build build/<region>/, lint it, upload it to the staging bucket
