@@ -12,9 +12,10 @@ from typing import Any
 
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.parsing import ResourceMap
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.s3.models import FakeBucket
 
-from scripts.local.cloudformation import engine
+from scripts.local.cloudformation import engine, parameters
 
 
 class MotoChangedError(RuntimeError):
@@ -78,6 +79,94 @@ def _stack_resources(self: Stack):
     return list(engine.created_resources(self.resource_map).values())
 
 
+# -- parameter checks (scripts.local.cloudformation.parameters) ---------------------------------------
+def _request_template(response: CloudFormationResponse, stack: Stack | None = None) -> dict[str, Any]:
+    """The template a request names, as moto's handlers find it; {} when it names none (moto refuses
+    that request itself)."""
+    if stack is not None and response._get_bool_param("UsePreviousTemplate", False):
+        return stack.template_dict
+    body = response._get_param("TemplateBody")
+    url = response._get_param("TemplateURL")
+    if url and not body:
+        body = response._get_stack_from_s3_url(url)
+    return Stack.parse_template(body) if body else {}
+
+
+def _context(response: CloudFormationResponse, stack: Stack | None) -> parameters.Context:
+    return parameters.Context(
+        response.current_account,
+        response.region,
+        response._get_param("StackName"),
+        stack.stack_id if stack else None,
+    )
+
+
+def _check_request(response: CloudFormationResponse, stack: Stack | None) -> None:
+    """Validate the request's parameters against its template (``stack``: the stack an update reads
+    previous values from) and hand moto explicit values where the request said UsePreviousValue."""
+    template = _request_template(response, stack)
+    if not template:
+        return
+    given = response._get_param("Parameters", [])
+    previous = parameters.previous_values(stack.template_dict, stack.parameters) if stack else None
+    values = parameters.validate(template, given, previous, _context(response, stack))
+    response.params["Parameters"] = [
+        {"ParameterKey": entry["ParameterKey"], "ParameterValue": values[entry["ParameterKey"]]}
+        if str(entry.get("UsePreviousValue")).lower() == "true"
+        else entry
+        for entry in given
+    ]
+
+
+_original_create_stack = CloudFormationResponse.create_stack
+
+
+def _create_stack(self: CloudFormationResponse):
+    """``CloudFormationResponse.create_stack``: moto creates the stack with whatever parameters it is
+    given. Here they are checked first (unknown, missing, constraints, Rules), so a refused request
+    leaves no stack."""
+    _check_request(self, None)
+    return _original_create_stack(self)
+
+
+_original_update_stack = CloudFormationResponse.update_stack
+
+
+def _update_stack(self: CloudFormationResponse):
+    """``CloudFormationResponse.update_stack``: moto accepts a missing required parameter and fails on
+    UsePreviousValue for a value that came from a Default. Here the parameters are checked against the
+    new template, and UsePreviousValue becomes the previous value, before moto's handler runs."""
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    _check_request(self, stack)
+    return _original_update_stack(self)
+
+
+_original_create_change_set = CloudFormationResponse.create_change_set
+
+
+def _create_change_set(self: CloudFormationResponse):
+    """``CloudFormationResponse.create_change_set``: as for stacks, the parameters are checked before
+    moto makes the change set (and, for CREATE, the REVIEW_IN_PROGRESS stack); UsePreviousValue
+    becomes the previous value (moto reads it from its typed, resolved values)."""
+    stack = None
+    if self._get_param("ChangeSetType", "CREATE") == "UPDATE":
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        self.validate_template_and_stack_body()
+    _check_request(self, stack)
+    return _original_create_change_set(self)
+
+
+_original_validate_template = CloudFormationBackend.validate_template
+
+
+def _validate_template(self: CloudFormationBackend, template: str) -> list[Any]:
+    """``CloudFormationBackend.validate_template`` only runs cfn-lint; AWS also refuses a malformed
+    Parameters section and a Rules section with unsupported functions or undeclared parameters."""
+    if template:
+        parameters.check_template(Stack.parse_template(template))
+    return _original_validate_template(self, template)
+
+
 PATCHES: tuple[tuple[type, str, Callable[..., Any] | property], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
     (ResourceMap, "__getitem__", _resource_map_getitem),
@@ -87,6 +176,10 @@ PATCHES: tuple[tuple[type, str, Callable[..., Any] | property], ...] = (
     (Stack, "outputs", property(_stack_outputs)),
     (Stack, "stack_resources", property(_stack_resources)),
     (CloudFormationBackend, "execute_change_set", engine.execute_change_set),
+    (CloudFormationBackend, "validate_template", _validate_template),
+    (CloudFormationResponse, "create_stack", _create_stack),
+    (CloudFormationResponse, "update_stack", _update_stack),
+    (CloudFormationResponse, "create_change_set", _create_change_set),
 )
 
 
