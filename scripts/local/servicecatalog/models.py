@@ -1,6 +1,7 @@
 """Service Catalog state moto does not keep: provisioning artifacts (validated against the
-emulator's S3), portfolio ↔ product and portfolio ↔ principal associations, launch constraints;
-and the CloudFormation handlers of the five ``AWS::ServiceCatalog::*`` types."""
+emulator's S3), portfolio ↔ product and portfolio ↔ principal associations, launch and template
+constraints (and the check of a launch's parameters against the latter); and the CloudFormation
+handlers of the six ``AWS::ServiceCatalog::*`` types."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
 from moto.servicecatalog.models import Product, ServiceCatalogBackend, servicecatalog_backends
 from moto.utilities.utils import get_partition
+
+from scripts.local.cloudformation import parameters as cfn_parameters
+from scripts.local.cloudformation import rules
+from scripts.local.cloudformation.lookup import Ec2Lookup
 
 from .exceptions import (
     DuplicateResourceException,
@@ -280,22 +285,28 @@ class Backend(ServiceCatalogBackend):
     def create_constraint(
         self, portfolio_id: str, product_id: str, constraint_type: str, parameters: str, description: str
     ) -> Constraint:
+        """LAUNCH (one per product and portfolio, its role must exist) and TEMPLATE (any number, as the
+        CreateConstraint reference limits only LAUNCH and STACKSET; the rules are checked as a template's
+        Rules section is, without parameter names, which only a launch's template gives)."""
         if product_id not in self.portfolio_products.get(portfolio_id, []):
             raise ResourceNotFoundException(
                 f"Product {product_id} is not associated with portfolio {portfolio_id}."
             )
-        if constraint_type != "LAUNCH":
+        if constraint_type == "LAUNCH":
+            if any(
+                c.type == "LAUNCH" and c.portfolio_id == portfolio_id and c.product_id == product_id
+                for c in self.constraints.values()
+            ):
+                raise DuplicateResourceException(
+                    f"A LAUNCH constraint already exists for {product_id} in {portfolio_id}."
+                )
+            self._require_launch_role(_json_object(parameters, constraint_type))
+        elif constraint_type == "TEMPLATE":
+            template_rules(parameters)
+        else:
             raise InvalidParametersException(
-                f"The local emulator supports LAUNCH constraints, not {constraint_type}."
+                f"The local emulator supports LAUNCH and TEMPLATE constraints, not {constraint_type}."
             )
-        if any(
-            c.type == "LAUNCH" and c.portfolio_id == portfolio_id and c.product_id == product_id
-            for c in self.constraints.values()
-        ):
-            raise DuplicateResourceException(
-                f"A LAUNCH constraint already exists for {product_id} in {portfolio_id}."
-            )
-        self._require_launch_role(json.loads(parameters))
         constraint = Constraint(
             _new_id("cons-"),
             constraint_type,
@@ -323,8 +334,72 @@ class Backend(ServiceCatalogBackend):
             raise ResourceNotFoundException(f"Constraint {constraint_id} not found.")
         return self.constraints[constraint_id]
 
+    def update_constraint(
+        self, constraint_id: str, description: str | None = None, parameters: str | None = None
+    ) -> Constraint:
+        constraint = self.constraint(constraint_id)
+        if parameters is not None:
+            if constraint.type == "TEMPLATE":
+                template_rules(parameters)
+            else:
+                self._require_launch_role(_json_object(parameters, constraint.type))
+            constraint.parameters = parameters
+        if description is not None:
+            constraint.description = description
+        return constraint
+
     def delete_constraint(self, constraint_id: str) -> None:
         del self.constraints[self.constraint(constraint_id).id]
+
+    def check_launch_parameters(
+        self, portfolio_or_path: str, product_id: str, artifact: str, parameters: Any
+    ) -> None:
+        """Refuse a launch whose parameters fail an assertion of a TEMPLATE constraint of the product in
+        that portfolio (``portfolio_or_path``: a portfolio id or a launch path id), as ProvisionProduct
+        and UpdateProvisionedProduct do before anything is created. ``artifact`` is the provisioning
+        artifact's id or name; ``parameters`` a mapping or ProvisionProduct's ``[{"Key", "Value"}]``.
+
+        The rules are evaluated against the artifact's template: its parameter types, its Defaults for
+        what the launch leaves out, pseudo parameters and the account's EC2 resources. Only the rules
+        are checked here; the template's own constraints are CloudFormation's, when it creates the
+        stack. The error is InvalidParametersException with the failed assertion's description (AWS's
+        exact wording was not found; see ``rules.failure_message``)."""
+        portfolio_id = portfolio_or_path.removeprefix("lpv3-")
+        self.portfolio(portfolio_id)
+        product = self.product(product_id)
+        if product.id not in self.portfolio_products.get(portfolio_id, []):
+            raise ResourceNotFoundException(
+                f"Launch path {portfolio_or_path} not found for product {product_id}."
+            )
+        constraints = [
+            c
+            for c in self.constraints.values()
+            if c.type == "TEMPLATE" and c.portfolio_id == portfolio_id and c.product_id == product.id
+        ]
+        if not constraints:
+            return
+        chosen = self._artifact_by_id_or_name(product.id, artifact)
+        template = Stack.parse_template(self.template_body(chosen.template_url))
+        given = _launch_values(parameters)
+        values = {**cfn_parameters.previous_values(template, {}), **given}
+        context = cfn_parameters.Context(self.account_id, self.region_name)
+        try:
+            typed = cfn_parameters.rule_parameters(template, values, context)
+            lookup = Ec2Lookup(self.account_id, self.region_name)
+            for constraint in constraints:
+                failed = rules.evaluate(template_rules(constraint.parameters), typed, lookup)
+                if failed:
+                    raise InvalidParametersException(rules.failure_message(failed[0]))
+        except rules.RulesError as error:
+            raise InvalidParametersException(error.message) from error
+        except rules.UnsupportedLookupError as error:
+            raise InvalidParametersException(str(error)) from error
+
+    def _artifact_by_id_or_name(self, product_id: str, artifact: str) -> ProvisioningArtifact:
+        artifacts = self.artifacts[product_id]
+        if artifact in artifacts:
+            return artifacts[artifact]
+        return self.artifact(product_id, None, artifact)
 
     # -- what the read APIs return ------------------------------------------------------------------
     def launch_paths(self, product_id: str) -> list[dict[str, Any]]:
@@ -353,6 +428,42 @@ class Backend(ServiceCatalogBackend):
             for product_id in products
         }
         return [product for product_id, product in self.products.items() if product_id in reachable]
+
+
+def _json_object(parameters: str, constraint_type: str) -> dict[str, Any]:
+    """Constraint parameters: a JSON object (what AWS says of malformed ones was not found; ours)."""
+    try:
+        value = json.loads(parameters)
+    except (TypeError, ValueError) as error:
+        raise InvalidParametersException(
+            f"The {constraint_type} constraint parameters are not valid JSON: {error}"
+        ) from error
+    if not isinstance(value, dict):
+        raise InvalidParametersException(
+            f"The {constraint_type} constraint parameters must be a JSON object."
+        )
+    return value
+
+
+def template_rules(parameters: str) -> dict[str, Any]:
+    """The rules of a TEMPLATE constraint (``{"Rules": {...}}``, as the CreateConstraint reference has
+    it), refused as CloudFormation refuses a Rules section: unsupported functions, malformed rules."""
+    value = _json_object(parameters, "TEMPLATE")
+    if "Rules" not in value:
+        raise InvalidParametersException("The TEMPLATE constraint parameters must have a Rules property.")
+    try:
+        rules.validate(value["Rules"])
+    except rules.RulesError as error:
+        raise InvalidParametersException(error.message) from error
+    return value["Rules"]
+
+
+def _launch_values(parameters: Any) -> dict[str, str]:
+    if parameters is None:
+        return {}
+    if isinstance(parameters, dict):
+        return {name: cfn_parameters.text(value) for name, value in parameters.items()}
+    return {entry["Key"]: cfn_parameters.text(entry.get("Value", "")) for entry in parameters}
 
 
 # -- CloudFormation handlers ------------------------------------------------------------------------
@@ -628,6 +739,76 @@ class CfnLaunchRoleConstraint(CloudFormationModel):
             properties.get("Description", ""),
         )
         return cls(constraint.id)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        _backend(account_id, region_name).delete_constraint(self.id)
+
+
+class CfnLaunchTemplateConstraint(CloudFormationModel):
+    """AWS::ServiceCatalog::LaunchTemplateConstraint. Ref: the constraint id.
+
+    ``Rules`` is a string holding the JSON rules object (``{"RuleName": {"Assertions": [...]}}``, as the
+    CDK's ``constrainCloudFormationParameters`` writes it); the constraint's parameters are
+    ``{"Rules": <that object>}``. Rules and Description change in place; a new PortfolioId or ProductId
+    replaces the constraint (the resource reference's "Update requires")."""
+
+    def __init__(self, constraint_id: str, portfolio_id: str, product_id: str) -> None:
+        self.id = constraint_id
+        self.portfolio_id = portfolio_id
+        self.product_id = product_id
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ServiceCatalog::LaunchTemplateConstraint"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.id
+
+    @staticmethod
+    def _parameters(properties: dict[str, Any]) -> str:
+        text = properties.get("Rules")
+        if not isinstance(text, str):
+            # The resource schema types Rules as a string; AWS's wording for another type was not found.
+            raise InvalidParametersException("Property Rules must be a string holding the rules as JSON.")
+        try:
+            parsed = json.loads(text)
+        except ValueError as error:
+            raise InvalidParametersException(f"Property Rules is not valid JSON: {error}") from error
+        return json.dumps({"Rules": parsed})
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        properties = cloudformation_json["Properties"]
+        constraint = _backend(account_id, region_name).create_constraint(
+            properties["PortfolioId"],
+            properties["ProductId"],
+            "TEMPLATE",
+            cls._parameters(properties),
+            properties.get("Description", ""),
+        )
+        return cls(constraint.id, properties["PortfolioId"], properties["ProductId"])
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    ):
+        properties = cloudformation_json["Properties"]
+        target = (properties["PortfolioId"], properties["ProductId"])
+        if target != (original_resource.portfolio_id, original_resource.product_id):
+            replacement = cls.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+            original_resource.delete(account_id, region_name)
+            return replacement
+        _backend(account_id, region_name).update_constraint(
+            original_resource.id,
+            description=properties.get("Description", ""),
+            parameters=cls._parameters(properties),
+        )
+        return original_resource
 
     def delete(self, account_id: str, region_name: str) -> None:
         _backend(account_id, region_name).delete_constraint(self.id)

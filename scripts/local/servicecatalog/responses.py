@@ -247,6 +247,19 @@ class ServiceCatalogResponse(MotoServiceCatalogResponse):
             }
         )
 
+    def update_constraint(self) -> ActionResult:
+        params = self.params
+        constraint = self.catalog.update_constraint(
+            params["Id"], description=params.get("Description"), parameters=params.get("Parameters")
+        )
+        return ActionResult(
+            {
+                "ConstraintDetail": constraint.detail(),
+                "ConstraintParameters": constraint.parameters,
+                "Status": "AVAILABLE",
+            }
+        )
+
     def delete_constraint(self) -> ActionResult:
         self.catalog.delete_constraint(self.params["Id"])
         return EmptyResult()
