@@ -902,6 +902,8 @@ UNSCOPED_READ_ACTIONS = {
     "cloudtrail:DescribeTrails",
     "organizations:DescribeOrganization",
     "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "logs:DescribeIndexPolicies",
     "servicecatalog:SearchProducts",
     "servicecatalog:SearchProvisionedProducts",
     "servicecatalog:DescribeProvisionedProduct",
@@ -985,13 +987,9 @@ def test_the_launch_role_creates_project_roles_only_with_the_boundary():
     }
     allow, deny = statements["ProjectRolesWithBoundary"], statements["DenyProjectRolesWithoutBoundary"]
     assert set(allow["Action"]) == set(deny["Action"]) == guarded
-    assert allow["Condition"] == {
-        "StringEquals": {"iam:PermissionsBoundary": {"Ref": "ProjectRolesBoundary"}}
-    }
+    assert allow["Condition"] == {"ArnEquals": {"iam:PermissionsBoundary": {"Ref": "ProjectRolesBoundary"}}}
     assert deny["Effect"] == "Deny"
-    assert deny["Condition"] == {
-        "StringNotEquals": {"iam:PermissionsBoundary": {"Ref": "ProjectRolesBoundary"}}
-    }
+    assert deny["Condition"] == {"ArnNotEquals": {"iam:PermissionsBoundary": {"Ref": "ProjectRolesBoundary"}}}
     removal = statements["DenyBoundaryRemoval"]
     assert (removal["Effect"], removal["Action"]) == ("Deny", "iam:DeleteRolePermissionsBoundary")
     assert statements["DenyBoundaryPolicyChanges"]["Resource"] == {"Ref": "ProjectRolesBoundary"}
