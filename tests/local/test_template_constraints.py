@@ -153,6 +153,15 @@ def test_rule_conditions_and_failed_assertion_descriptions():
     ]
 
 
+def test_failed_assertions_of_plain_values():
+    section = allow_list_rules(["data-a", "data-b"])
+    values = {"DataBucketName": "data-a", "DataWranglerFlowBucket": "elsewhere"}
+    assert rules.failed_assertions(section, values) == [
+        rules.FailedAssertion("AllowedFlowBucket", FLOW_MESSAGE)
+    ]
+    assert rules.failed_assertions(section, {**values, "DataWranglerFlowBucket": "data-b"}) == []
+
+
 def one_rule(assertion) -> dict:
     return {"R": {"Assertions": [{"Assert": assertion}]}}
 

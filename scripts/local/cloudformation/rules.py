@@ -258,6 +258,17 @@ def evaluate(
     return failed
 
 
+def failed_assertions(
+    rules: Any, values: Mapping[str, str | list[str] | None], lookup: Lookup | None = None
+) -> list[FailedAssertion]:
+    """:func:`evaluate` for plain values: a list is a ``CommaDelimitedList``, anything else a ``String``."""
+    parameters = {
+        name: Parameter("CommaDelimitedList" if isinstance(value, list) else "String", value)
+        for name, value in values.items()
+    }
+    return evaluate(rules, parameters, lookup)
+
+
 def _scalar(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
