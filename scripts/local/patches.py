@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from moto.awslambda import models as lambda_models
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
@@ -156,6 +157,45 @@ def _create_change_set(self: CloudFormationResponse):
     return _original_create_change_set(self)
 
 
+def _lambda_code_object(account_id: str, partition: str, data: dict[str, Any]):
+    """``moto.awslambda.models._validate_s3_bucket_and_key`` reads the newest version of ``S3Key`` whatever
+    ``S3ObjectVersion`` says, and creates a function with empty code when the key does not exist. Lambda
+    reads exactly the version named, and refuses a missing bucket, key or version."""
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+
+    s3 = s3_backends[account_id][partition]
+    version = data.get("S3ObjectVersion")
+    try:
+        found = s3.get_object(data["S3Bucket"], data["S3Key"], version)
+    except MissingBucket:
+        found, code, message = None, "NoSuchBucket", "The specified bucket does not exist"
+    else:
+        key_exists = bool(s3.get_bucket(data["S3Bucket"]).keys.getlist(data["S3Key"], default=[]))
+        code, message = (
+            ("NoSuchVersion", "The specified version does not exist.")
+            if version and key_exists
+            else ("NoSuchKey", "The specified key does not exist.")
+        )
+    if found is None:
+        raise InvalidParameterValueException(
+            f"Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {message}"
+        )
+    return found
+
+
+def _stack_parameter_list(self: Stack) -> list[dict[str, str]]:
+    """``Stack.parameter_list`` shows moto's typed values (a CommaDelimitedList as a Python list's repr, a
+    Number as an int); DescribeStacks shows each value as text, as it was given (or the Default), and
+    ``****`` for NoEcho."""
+    hidden = set(self.resource_map.no_echo_parameter_keys)
+    return [
+        {"ParameterKey": key, "ParameterValue": "****" if key in hidden else value}
+        for key, value in parameters.previous_values(self.template_dict, self.parameters).items()
+    ]
+
+
 _original_validate_template = CloudFormationBackend.validate_template
 
 
@@ -167,13 +207,15 @@ def _validate_template(self: CloudFormationBackend, template: str) -> list[Any]:
     return _original_validate_template(self, template)
 
 
-PATCHES: tuple[tuple[type, str, Callable[..., Any] | property], ...] = (
+PATCHES: tuple[tuple[object, str, Callable[..., Any] | property], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
+    (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
     (ResourceMap, "__getitem__", _resource_map_getitem),
     (Stack, "create_resources", engine.create),
     (Stack, "update", _stack_update),
     (Stack, "delete", engine.delete),
     (Stack, "outputs", property(_stack_outputs)),
+    (Stack, "parameter_list", property(_stack_parameter_list)),
     (Stack, "stack_resources", property(_stack_resources)),
     (CloudFormationBackend, "execute_change_set", engine.execute_change_set),
     (CloudFormationBackend, "validate_template", _validate_template),

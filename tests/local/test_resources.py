@@ -5,6 +5,8 @@ reason, and deleting the stack removes it all."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import json
 import os
@@ -59,31 +61,54 @@ def cloudformation(emulator):
     return emulator.client("cloudformation")
 
 
-@pytest.fixture(scope="module")
-def staging(emulator) -> str:
-    """The packager's staging bucket: the seed zip (zipped as the packager zips it) and a function zip."""
-    s3 = emulator.client("s3")
-    s3.create_bucket(Bucket=STAGING)
-    s3.put_object(Bucket=STAGING, Key="seed.zip", Body=build_zip(tree_entries(SEED)))
+def function_zip(source: str) -> bytes:
     function = BytesIO()
     with zipfile.ZipFile(function, "w") as archive:
-        archive.writestr("start_fs_ingestion.py", "def lambda_handler(event, context):\n    return event\n")
-    s3.put_object(Bucket=STAGING, Key="function.zip", Body=function.getvalue())
-    return STAGING
+        archive.writestr("start_fs_ingestion.py", source)
+    return function.getvalue()
 
 
-def deploy_product(cloudformation, staging: str, project_id: str) -> str:
-    body = dumps(
-        render(
-            loads(PRODUCT.read_text()),
-            {"bucket": staging, "seed-code-key": "seed.zip", "function-code-key": "function.zip"},
-        )
+FUNCTION_SOURCE = "def lambda_handler(event, context):\n    return event\n"
+
+
+@pytest.fixture(scope="module")
+def staging(emulator) -> dict[str, str]:
+    """The packager's staging bucket (versioned): the seed zip (zipped as the packager zips it) and a
+    function zip, with the versions the product template pins; and the portfolio's permissions boundary,
+    which every project role names."""
+    s3 = emulator.client("s3")
+    s3.create_bucket(Bucket=STAGING)
+    s3.put_bucket_versioning(Bucket=STAGING, VersioningConfiguration={"Status": "Enabled"})
+    seed = s3.put_object(Bucket=STAGING, Key="seed.zip", Body=build_zip(tree_entries(SEED)))
+    function = s3.put_object(Bucket=STAGING, Key="function.zip", Body=function_zip(FUNCTION_SOURCE))
+    emulator.client("iam").create_policy(
+        PolicyName="project-roles-boundary-us-east-1",
+        Path="/sagemaker-fsi/",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+            }
+        ),
     )
+    return {
+        "bucket": STAGING,
+        "prefix": "kit",
+        "seed-code-key": "seed.zip",
+        "seed-code-version": seed["VersionId"],
+        "function-code-key": "function.zip",
+        "function-code-version": function["VersionId"],
+    }
+
+
+def deploy_product(cloudformation, staging: dict[str, str], project_id: str) -> str:
+    body = dumps(render(loads(PRODUCT.read_text()), staging))
     parameters = {
         "SageMakerProjectName": "demo",
         "SageMakerProjectId": project_id,
         "DataBucketName": f"sagemaker-us-east-1-{ACCOUNT}",
-        "DataWranglerFlowUrl": f"s3://sagemaker-us-east-1-{ACCOUNT}/flows/abalone.flow",
+        "DataWranglerFlowBucket": f"sagemaker-us-east-1-{ACCOUNT}",
+        "DataWranglerFlowKey": "flows/abalone.flow",
         "FeatureGroupName": "abalone",
     }
     stack = f"product-{project_id}"
@@ -159,7 +184,7 @@ def test_repository_holds_the_seed_byte_for_byte_on_main(emulator, product):
 def test_build_project(emulator, product):
     [project] = emulator.client("codebuild").batch_get_projects(names=[REPOSITORY])["projects"]
     assert project["arn"] == f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/{REPOSITORY}"
-    assert project["serviceRole"] == USE_ROLE_ARN
+    assert project["serviceRole"] == f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-build"
     assert project["source"] == {"type": "CODEPIPELINE", "buildspec": "buildspec.yml"}
     assert project["artifacts"] == {"type": "CODEPIPELINE"}
     assert project["timeoutInMinutes"] == 30
@@ -176,7 +201,7 @@ def test_build_project(emulator, product):
 def test_build_pipeline(emulator, product):
     got = emulator.client("codepipeline").get_pipeline(name=REPOSITORY)
     pipeline = got["pipeline"]
-    assert (pipeline["roleArn"], pipeline["version"]) == (USE_ROLE_ARN, 1)
+    assert (pipeline["roleArn"], pipeline["version"]) == (f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-cicd", 1)
     assert pipeline["artifactStore"] == {"type": "S3", "location": f"{PREFIX}-artifacts"}
     assert [stage["name"] for stage in pipeline["stages"]] == ["Source", "Build"]
     [source], [build] = (stage["actions"] for stage in pipeline["stages"])
@@ -318,6 +343,140 @@ def test_deleting_the_product_stack_removes_what_it_created(emulator, cloudforma
         if e["ResourceStatus"] in ("DELETE_COMPLETE", "DELETE_SKIPPED")
     }
     assert deleted >= set(loads(PRODUCT.read_text())["Resources"])
+
+
+def test_the_function_runs_the_code_version_the_template_pins(emulator, cloudformation, staging):
+    """A later write to the key (a new version) does not reach a function created from the pinned one."""
+    s3 = emulator.client("s3")
+    s3.put_object(Bucket=STAGING, Key="function.zip", Body=function_zip("raise SystemExit('replaced')\n"))
+    stack = deploy_product(cloudformation, staging, "p-pinned")
+    assert stack_status(cloudformation, stack) == "CREATE_COMPLETE"
+    configuration = emulator.client("lambda").get_function(
+        FunctionName="sagemaker-fsi-p-pinned-start-ingestion"
+    )["Configuration"]
+    pinned = s3.get_object(Bucket=STAGING, Key="function.zip", VersionId=staging["function-code-version"])
+    digest = base64.b64encode(hashlib.sha256(pinned["Body"].read()).digest()).decode()
+    assert configuration["CodeSha256"] == digest
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (
+            {"S3ObjectVersion": "no-such-version"},
+            "S3 Error Code: NoSuchVersion. S3 Error Message: The specified version does not exist.",
+        ),
+        (
+            {"S3Key": "missing.zip"},
+            "S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.",
+        ),
+        (
+            {"S3Bucket": "no-such-bucket"},
+            "S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
+        ),
+    ],
+    ids=["version", "key", "bucket"],
+)
+def test_a_function_whose_code_is_missing_fails(emulator, cloudformation, staging, code, reason):
+    role = emulator.client("iam").create_role(
+        RoleName=f"function-role-{next(_names)}",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    function_code = {
+        "S3Bucket": STAGING,
+        "S3Key": "function.zip",
+        "S3ObjectVersion": staging["function-code-version"],
+        **code,
+    }
+    stack = create(
+        cloudformation,
+        {
+            "Function": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.13",
+                    "Handler": "start_fs_ingestion.lambda_handler",
+                    "Role": role,
+                    "Code": function_code,
+                },
+            }
+        },
+    )
+    assert stack_status(cloudformation, stack) == "ROLLBACK_COMPLETE"
+    assert reason in failure_reason(cloudformation, stack, "Function")
+
+
+def test_a_role_whose_boundary_does_not_exist_is_refused(emulator, cloudformation):
+    missing = f"arn:aws:iam::{ACCOUNT}:policy/no-such-boundary"
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sagemaker.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+    iam = emulator.client("iam")
+    with pytest.raises(ClientError) as raised:
+        iam.create_role(RoleName="bounded", AssumeRolePolicyDocument=trust, PermissionsBoundary=missing)
+    error = raised.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "NoSuchEntity",
+        f"Scope ARN: {missing} does not exist or is not attachable.",
+    )
+    stack = create(
+        cloudformation,
+        {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": json.loads(trust), "PermissionsBoundary": missing},
+            }
+        },
+    )
+    assert stack_status(cloudformation, stack) == "ROLLBACK_COMPLETE"
+    assert "does not exist or is not attachable" in failure_reason(cloudformation, stack, "Role")
+
+
+def test_describe_stacks_shows_parameters_as_they_were_given(cloudformation):
+    stack = f"parameters-{next(_names)}"
+    cloudformation.create_stack(
+        StackName=stack,
+        TemplateBody=json.dumps(
+            {
+                "Parameters": {
+                    "Buckets": {"Type": "CommaDelimitedList"},
+                    "Count": {"Type": "Number", "Default": "3"},
+                    "Secret": {"Type": "String", "NoEcho": True},
+                },
+                "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+            }
+        ),
+        Parameters=[
+            {"ParameterKey": "Buckets", "ParameterValue": "one,two"},
+            {"ParameterKey": "Secret", "ParameterValue": "hunter2"},
+        ],
+    )
+    [described] = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in described["Parameters"]} == {
+        "Buckets": "one,two",
+        "Count": "3",
+        "Secret": "****",
+    }
 
 
 # -- one handler at a time -------------------------------------------------------------------------

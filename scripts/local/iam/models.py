@@ -214,6 +214,28 @@ class Backend(IAMBackend):
     def _init_managed_policies(self) -> dict[str, ManagedPolicy]:
         return ManagedPolicies(self.account_id, self.region_name)
 
+    # -- permissions boundaries must exist (moto checks only the ARN's form) ----------------------------
+    def require_boundary(self, boundary_arn: str | None) -> None:
+        """IAM refuses a boundary that is not an existing managed policy, with this message."""
+        if (
+            boundary_arn
+            and self.policy_arn_regex.match(boundary_arn)
+            and boundary_arn not in self.managed_policies
+        ):
+            raise NoSuchEntity(f"Scope ARN: {boundary_arn} does not exist or is not attachable.")
+
+    def create_role(
+        self, role_name, assume_role_policy_document, path, permissions_boundary, *args, **kwargs
+    ):
+        self.require_boundary(permissions_boundary)
+        return super().create_role(
+            role_name, assume_role_policy_document, path, permissions_boundary, *args, **kwargs
+        )
+
+    def put_role_permissions_boundary(self, role_name: str, permissions_boundary: str) -> None:
+        self.require_boundary(permissions_boundary)
+        super().put_role_permissions_boundary(role_name, permissions_boundary)
+
     # -- the policies of an entity ---------------------------------------------------------------------
     def principal(self, arn: str) -> Principal:
         """The policies attached to a user (with its groups'), role or group, for the simulator."""
