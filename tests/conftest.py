@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,21 @@ def _bucket_permission_without_conditions(bucket, action: str, resource: str):
     return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
 
 
+def _moto_handlers_only(monkeypatch) -> None:
+    """moto finds CloudFormation handlers among all subclasses of ``CloudFormationModel``, so importing one
+    of the emulator's modules in this process (some tests of tests/local do) would hand in-process moto the
+    emulator's handlers without the emulator's backends. In-process tests run plain moto."""
+    from moto.cloudformation import parsing
+
+    own = [model for model in parsing.get_model_list() if model.__module__.startswith("moto.")]
+    cached = (parsing.get_model_map, parsing.get_name_type_map)
+    for function in cached:
+        function.cache_clear()
+    monkeypatch.setattr(parsing, "get_model_list", lambda: own)
+    monkeypatch.setattr(parsing, "get_model_map", lru_cache()(parsing.get_model_map.__wrapped__))
+    monkeypatch.setattr(parsing, "get_name_type_map", lru_cache()(parsing.get_name_type_map.__wrapped__))
+
+
 @pytest.fixture
 def moto(monkeypatch):
     from moto.s3.models import FakeBucket
@@ -76,6 +92,7 @@ def moto(monkeypatch):
         "moto changed: revisit _bucket_permission_without_conditions"
     )
     monkeypatch.setattr(FakeBucket, "get_permission", _bucket_permission_without_conditions)
+    _moto_handlers_only(monkeypatch)
     with mock_aws():
         yield
 

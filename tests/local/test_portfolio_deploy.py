@@ -20,6 +20,8 @@ from scripts import PROJECT_ROOT, deploy
 from scripts.assemble import SourceLayout
 from scripts.aws import AwsContext
 from scripts.package import package
+from scripts.staging_bucket import staging_location
+from scripts.staging_policy import parse_publishers
 
 STACK = "sagemaker-fs-ingestion-portfolio"
 LAUNCH_ROLE = "AmazonSageMakerServiceCatalogProductsLaunchRole"
@@ -56,11 +58,14 @@ def package_and_deploy(emulator, kit: SourceLayout, tmp: Path) -> str:
     output = io.StringIO()
     with pointed_at(emulator, tmp) as patch, contextlib.redirect_stdout(output):
         aws = AwsContext.from_environment()
+        staging = staging_location(aws)
         package(
             aws,
-            bucket=f"sagemaker-project-templates-{aws.account}-{aws.region}",
+            bucket=staging.bucket,
+            prefix=staging.prefix,
             layout=kit,
             build_root=tmp / "build",
+            publishers=parse_publishers(os.environ.get("PUBLISHERS")),
         )
         patch.setattr(sys, "argv", ["deploy", "--build-dir", str(tmp / "build")])
         deploy.main()
@@ -117,14 +122,16 @@ def test_every_resource_has_its_own_events(emulator, first_deploy):
         "PortfolioProductAssociation": "AWS::ServiceCatalog::PortfolioProductAssociation",
         "PortfolioPrincipalAssociation": "AWS::ServiceCatalog::PortfolioPrincipalAssociation",
         "LaunchRoleConstraint": "AWS::ServiceCatalog::LaunchRoleConstraint",
+        "DataBucketsConstraint": "AWS::ServiceCatalog::LaunchTemplateConstraint",
+        "ProjectRolesBoundary": "AWS::IAM::ManagedPolicy",
+        "LaunchRoleIamPolicy": "AWS::IAM::ManagedPolicy",
         "LaunchRolePolicy": "AWS::IAM::ManagedPolicy",
-        "UseRolePolicy": "AWS::IAM::ManagedPolicy",
         "ExecutionRolePolicy": "AWS::IAM::ManagedPolicy",
     }
     resources = emulator.client("cloudformation").list_stack_resources(StackName=STACK)[
         "StackResourceSummaries"
     ]
-    assert len(resources) == 8
+    assert len(resources) == 10
 
 
 def test_portfolio_and_product(emulator, outputs):
@@ -170,31 +177,57 @@ def test_both_associations_and_the_launch_constraint(emulator, outputs):
             "PrincipalType": "IAM",
         }
     ]
-    [constraint] = catalog.list_constraints_for_portfolio(PortfolioId=outputs["PortfolioId"])[
+    constraints = catalog.list_constraints_for_portfolio(PortfolioId=outputs["PortfolioId"])[
         "ConstraintDetails"
     ]
-    assert (constraint["Type"], constraint["ProductId"]) == ("LAUNCH", outputs["ProductId"])
+    by_type = {c["Type"]: c for c in constraints}
+    assert sorted(by_type) == ["LAUNCH", "TEMPLATE"]
+    assert {c["ProductId"] for c in constraints} == {outputs["ProductId"]}
     parameters = json.loads(
-        catalog.describe_constraint(Id=constraint["ConstraintId"])["ConstraintParameters"]
+        catalog.describe_constraint(Id=by_type["LAUNCH"]["ConstraintId"])["ConstraintParameters"]
     )
     assert parameters == {"RoleArn": f"arn:aws:iam::{emulator.account}:role/service-role/{LAUNCH_ROLE}"}
+    rules = json.loads(
+        catalog.describe_constraint(Id=by_type["TEMPLATE"]["ConstraintId"])["ConstraintParameters"]
+    )["Rules"]
+    bucket = f"sagemaker-us-east-1-{emulator.account}"  # DATA_BUCKETS' default
+    assert rules["AllowedDataBucket"]["Assertions"][0]["Assert"] == {
+        "Fn::Contains": [[bucket], {"Ref": "DataBucketName"}]
+    }
+    assert outputs["AllowedDataBuckets"] == bucket
     [path] = catalog.list_launch_paths(ProductId=outputs["ProductId"])["LaunchPathSummaries"]
-    assert path["ConstraintSummaries"][0]["Type"] == "LAUNCH"
+    assert sorted(c["Type"] for c in path["ConstraintSummaries"]) == ["LAUNCH", "TEMPLATE"]
     [visible] = catalog.search_products()["ProductViewSummaries"]
     assert visible["ProductId"] == outputs["ProductId"]
 
 
 @pytest.mark.parametrize(
-    ("role", "output"),
+    ("role", "policies"),
     [
-        (LAUNCH_ROLE, "LaunchRolePolicyArn"),
-        (USE_ROLE, "UseRolePolicyArn"),
-        (EXECUTION_ROLE, "ExecutionRolePolicyArn"),
+        (LAUNCH_ROLE, ["LaunchRoleIamPolicyArn", "LaunchRolePolicyArn"]),
+        (USE_ROLE, []),
+        (EXECUTION_ROLE, ["ExecutionRolePolicyArn"]),
     ],
+    ids=["launch-role", "use-role-gets-nothing", "execution-role"],
 )
-def test_cloudformation_attached_each_policy_to_its_role(emulator, outputs, role, output):
+def test_cloudformation_attached_each_policy_to_its_role(emulator, outputs, role, policies):
     attached = emulator.client("iam").list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-    assert [p["PolicyArn"] for p in attached] == [outputs[output]]
+    assert sorted(p["PolicyArn"] for p in attached) == sorted(outputs[output] for output in policies)
+
+
+def test_the_boundary_is_the_policy_project_roles_are_created_with(emulator, outputs):
+    boundary = emulator.client("iam").get_policy(PolicyArn=outputs["ProjectRolesBoundaryArn"])["Policy"]
+    assert (
+        boundary["Arn"]
+        == f"arn:aws:iam::{emulator.account}:policy/sagemaker-fsi/project-roles-boundary-us-east-1"
+    )
+    assert (boundary["Path"], boundary["AttachmentCount"]) == ("/sagemaker-fsi/", 0)
+
+
+def test_a_list_parameter_reads_back_as_aws_returns_it(emulator, first_deploy):
+    [stack] = emulator.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert parameters["DataBucketNames"] == f"sagemaker-us-east-1-{emulator.account}"
 
 
 @pytest.mark.parametrize(
@@ -244,7 +277,9 @@ def test_the_aws_cli_sees_the_stack_product_bucket_and_policies(emulator, output
     ]
     assert [p["ProductViewSummary"]["Name"] for p in products] == [outputs["ProductName"]]
     attached = aws_cli(emulator, workspace, "iam", "list-attached-role-policies", "--role-name", LAUNCH_ROLE)
-    assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [outputs["LaunchRolePolicyArn"]]
+    assert sorted(p["PolicyArn"] for p in attached["AttachedPolicies"]) == sorted(
+        [outputs["LaunchRolePolicyArn"], outputs["LaunchRoleIamPolicyArn"]]
+    )
     listing = subprocess.run(
         [str(Path(sys.executable).parent / "aws"), "s3", "ls"],
         env={"PATH": os.environ["PATH"], **emulator_environment(emulator, workspace)},
@@ -252,7 +287,7 @@ def test_the_aws_cli_sees_the_stack_product_bucket_and_policies(emulator, output
         text=True,
         timeout=60,
     )
-    assert f"sagemaker-project-templates-{emulator.account}-us-east-1" in listing.stdout
+    assert f"fs-ingestion-templates-{emulator.account}-us-east-1" in listing.stdout
     assert f"sagemaker-us-east-1-{emulator.account}" in listing.stdout
 
 
