@@ -465,3 +465,50 @@ def test_the_published_code_is_pinned_by_version(emulator, deployed, projects):
     assert function["Configuration"]["FunctionName"].endswith("start-ingestion")
     template = emulator.client("cloudformation").get_template(StackName=projects[PROJECT_A])["TemplateBody"]
     assert versions["function-code"] in template and versions["seed-code"] in template
+
+
+# --- the boundary allows what the project's roles need ----------------------------------------------
+
+
+def _concrete(pattern: str) -> str:
+    """A value a wildcard pattern (ARN or condition value) matches."""
+    return pattern.replace("*", "x").replace("?", "x")
+
+
+def _context_meeting(condition: dict) -> dict[str, str]:
+    context = {}
+    for operator, keys in condition.items():
+        for key, values in keys.items():
+            if operator == "Null":
+                continue
+            value = values[0] if isinstance(values, list) else values
+            context[key] = _concrete(str(value))
+    return context
+
+
+@pytest.mark.parametrize("suffix", ["pipeline", "build", "cicd", "events", "lambda"])
+def test_the_boundary_allows_every_request_a_project_role_is_granted(emulator, projects, suffix):
+    iam = emulator.client("iam")
+    name = f"sagemaker-fsi-{PROJECT_A}-{suffix}"
+    checked = 0
+    for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+        for statement in document["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+            context = _context_meeting(statement.get("Condition", {}))
+            for action in actions:
+                for resource in resources:
+                    result = simulate(
+                        emulator, role(PROJECT_A, suffix), action, _concrete(resource), context=context
+                    )
+                    assert result["EvalDecision"] == "allowed", (
+                        statement.get("Sid"),
+                        action,
+                        resource,
+                        result,
+                    )
+                    checked += 1
+    assert checked, f"{name} has no inline statement"

@@ -236,6 +236,12 @@ class Backend(IAMBackend):
         self.require_boundary(permissions_boundary)
         super().put_role_permissions_boundary(role_name, permissions_boundary)
 
+    def get_role_policy(self, role_name: str, policy_name: str) -> tuple[str, str]:
+        """moto keeps the inline policies CloudFormation gives a role as dicts and answers with their Python
+        repr; GetRolePolicy answers with the JSON document."""
+        name, document = super().get_role_policy(role_name, policy_name)
+        return name, document if isinstance(document, str) else json.dumps(document)
+
     # -- the policies of an entity ---------------------------------------------------------------------
     def principal(self, arn: str) -> Principal:
         """The policies attached to a user (with its groups'), role or group, for the simulator."""
