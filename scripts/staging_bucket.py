@@ -35,7 +35,7 @@ def default_bucket_name(account: str, region: str) -> str:
 
 
 def legacy_bucket_name(account: str, region: str) -> str:
-    """The default name of releases before 1.1.0 (it matches AmazonSageMakerFullAccess's S3 grant)."""
+    """The default name of releases before 2.0.0 (it matches AmazonSageMakerFullAccess's S3 grant)."""
     return f"sagemaker-project-templates-{account}-{region}"
 
 

@@ -60,7 +60,7 @@ def test_package_then_deploy_then_deploy_again(aws, layout, studio_account, tmp_
     assert parameters["LaunchRolePath"] == "/service-role/"
     # In-process moto shows a list parameter as a Python list's repr (the emulator answers as AWS does).
     assert f"sagemaker-{REGION}-{ACCOUNT}" in parameters["DataBucketNames"]
-    assert {"Key": "sagemaker-fs-ingestion:version", "Value": "1.0.0"} in stack["Tags"]
+    assert {"Key": "sagemaker-fs-ingestion:version", "Value": layout.read_version()} in stack["Tags"]
     saved = json.loads((build_root / REGION / "portfolio-outputs.json").read_text())
     assert saved["stack"] == "sagemaker-fs-ingestion-portfolio" and saved["region"] == REGION
 

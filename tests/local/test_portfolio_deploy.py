@@ -102,12 +102,12 @@ def outputs(emulator, first_deploy) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
 
 
-def test_deploy_prints_the_portfolio_and_product_outputs(first_deploy, outputs):
+def test_deploy_prints_the_portfolio_and_product_outputs(first_deploy, outputs, kit):
     assert f"Stack {STACK}: CREATE_COMPLETE" in first_deploy
     for key in ("PortfolioId", "ProductId", "ProductName", "ProvisioningArtifactIds", "LaunchRolePolicyArn"):
         assert re.search(rf"^\s+{key}\s+{re.escape(outputs[key])}$", first_deploy, re.MULTILINE), key
     assert outputs["ProductName"] == "S3 to Feature Store ingestion pipeline"
-    assert outputs["ProvisioningArtifactNames"] == "1.0.0"
+    assert outputs["ProvisioningArtifactNames"] == kit.read_version()
 
 
 def test_every_resource_has_its_own_events(emulator, first_deploy):
@@ -162,7 +162,7 @@ def test_the_artifact_template_url_resolves_to_the_published_template(emulator, 
         "ProvisioningArtifactDetails"
     ]
     assert [(d["Name"], d["Type"], d["Active"]) for d in details] == [
-        ("1.0.0", "CLOUD_FORMATION_TEMPLATE", True)
+        (outputs["ProvisioningArtifactNames"], "CLOUD_FORMATION_TEMPLATE", True)
     ]
 
 
@@ -298,13 +298,16 @@ def test_deploying_again_changes_nothing(emulator, kit, workspace, outputs):
 
 
 def test_a_new_release_adds_an_artifact_and_keeps_the_old_one(emulator, kit, workspace, outputs):
-    (kit.root / "VERSION").write_text("1.1.0\n")
+    first = kit.read_version()
+    major, minor, _ = first.split(".")
+    second = f"{major}.{int(minor) + 1}.0"
+    (kit.root / "VERSION").write_text(f"{second}\n")
     printed = package_and_deploy(emulator, kit, workspace)
     assert f"Stack {STACK}: UPDATE_COMPLETE" in printed
     details = emulator.client("servicecatalog").list_provisioning_artifacts(ProductId=outputs["ProductId"])
     artifacts = [(d["Id"], d["Name"]) for d in details["ProvisioningArtifactDetails"]]
-    assert artifacts[0] == (outputs["ProvisioningArtifactIds"], "1.0.0")
-    assert [name for _, name in artifacts] == ["1.0.0", "1.1.0"]
+    assert artifacts[0] == (outputs["ProvisioningArtifactIds"], first)
+    assert [name for _, name in artifacts] == [first, second]
     events = emulator.client("cloudformation").describe_stack_events(StackName=STACK)["StackEvents"]
     updated = {e["LogicalResourceId"] for e in events if e["ResourceStatus"] == "UPDATE_COMPLETE"}
     assert updated == {STACK, "Product"}
