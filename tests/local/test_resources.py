@@ -61,6 +61,14 @@ def cloudformation(emulator):
     return emulator.client("cloudformation")
 
 
+def trusting(service: str) -> dict:
+    """A trust policy letting ``service`` assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+
+
 def function_zip(source: str) -> bytes:
     function = BytesIO()
     with zipfile.ZipFile(function, "w") as archive:
@@ -380,18 +388,7 @@ def test_the_function_runs_the_code_version_the_template_pins(emulator, cloudfor
 def test_a_function_whose_code_is_missing_fails(emulator, cloudformation, staging, code, reason):
     role = emulator.client("iam").create_role(
         RoleName=f"function-role-{next(_names)}",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        AssumeRolePolicyDocument=json.dumps(trusting("lambda.amazonaws.com")),
     )["Role"]["Arn"]
     function_code = {
         "S3Bucket": STAGING,
@@ -419,18 +416,7 @@ def test_a_function_whose_code_is_missing_fails(emulator, cloudformation, stagin
 
 def test_a_role_whose_boundary_does_not_exist_is_refused(emulator, cloudformation):
     missing = f"arn:aws:iam::{ACCOUNT}:policy/no-such-boundary"
-    trust = json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sagemaker.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-    )
+    trust = json.dumps(trusting("sagemaker.amazonaws.com"))
     iam = emulator.client("iam")
     with pytest.raises(ClientError) as raised:
         iam.create_role(RoleName="bounded", AssumeRolePolicyDocument=trust, PermissionsBoundary=missing)
