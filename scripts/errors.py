@@ -173,6 +173,53 @@ class RoleNotFoundError(KitError):
         super().__init__(f"IAM role {role} does not exist: {fix}")
 
 
+class NoProjectGivenError(KitError):
+    def __init__(self) -> None:
+        super().__init__(
+            "no project given: pass PROJECT_ID=p-... (the project's id, shown in Studio and by "
+            "`aws sagemaker describe-project`) or PROJECT_NAME=<name>"
+        )
+
+
+class ProjectGivenTwiceError(KitError):
+    def __init__(self, project_id: str, project_name: str) -> None:
+        super().__init__(
+            f"both PROJECT_ID={project_id} and PROJECT_NAME={project_name} are set: pass only one of them"
+        )
+
+
+class BadProjectIdError(KitError):
+    def __init__(self, value: str) -> None:
+        super().__init__(
+            f"PROJECT_ID={value!r} is not a SageMaker project id (like p-abcdefghijkl): "
+            "pass the id, or the project's name as PROJECT_NAME"
+        )
+
+
+class ProjectNotFoundError(KitError):
+    def __init__(self, name: str, region: str, reason: str) -> None:
+        super().__init__(
+            f"SageMaker project {name} was not found in {region} ({reason}): check PROJECT_NAME and REGION, "
+            "or pass PROJECT_ID=p-..."
+        )
+
+
+class QueueNotFoundError(KitError):
+    def __init__(self, queue: str, region: str, also: str = "") -> None:
+        super().__init__(
+            f"SQS queue {queue} does not exist in {region}: check PROJECT_ID and REGION "
+            f"(or the project was deleted{also})"
+        )
+
+
+class MessagesLeftError(KitError):
+    def __init__(self, count: int, queue: str) -> None:
+        super().__init__(
+            f"{count} message(s) left in {queue} (each listed above with its reason): fix the cause and "
+            "run `make redrive` again; a body that is not an event needs a look by hand"
+        )
+
+
 def run_main(main: Callable[[], None]) -> None:
     """Run an entry point; print a one-line error and exit non-zero on anything the user can fix."""
     try:
