@@ -19,6 +19,8 @@ export LAUNCH_ROLE ?= service-role/AmazonSageMakerServiceCatalogProductsLaunchRo
 export REPLACE_FAILED_STACK ?=
 export DELETE_PROJECT_BUCKETS ?=
 export DELETE_STAGING ?=
+export PROJECT_ID ?=
+export PROJECT_NAME ?=
 export TARGET ?= auto
 export LOCAL_PORT ?= 4599
 
@@ -27,7 +29,7 @@ export LOCAL_PORT ?= 4599
 ON_TARGET := $(PY) -m scripts.target run
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint package deploy destroy test bench seed-lock env local-up local-down local-status clean
+.PHONY: help install lint package deploy destroy redrive test bench seed-lock env local-up local-down local-status clean
 
 help: ## Show targets and variables
 	@echo "Targets:"
@@ -51,6 +53,8 @@ help: ## Show targets and variables
 	@echo "  REPLACE_FAILED_STACK   1: delete a stack left in ROLLBACK_COMPLETE and create it again"
 	@echo "  DELETE_PROJECT_BUCKETS 1: destroy also empties and deletes buckets retained by projects"
 	@echo "  DELETE_STAGING         1: destroy also deletes everything under S3_PREFIX in the staging bucket"
+	@echo "  PROJECT_ID             the SageMaker project (p-...) whose dead-letter queue redrive replays"
+	@echo "  PROJECT_NAME           the project's name instead of PROJECT_ID (looked up with DescribeProject)"
 	@echo "  TARGET                 auto (local when no AWS credentials and no AWS_ENDPOINT_URL), aws or local"
 	@echo "                         (now: $(TARGET))"
 	@echo "  LOCAL_PORT             port of the local AWS emulator on 127.0.0.1 (now: $(LOCAL_PORT))"
@@ -84,6 +88,9 @@ deploy: install ## Create or update the portfolio stack from the last package
 
 destroy: install ## Delete the portfolio stack (and buckets, when asked)
 	@$(ON_TARGET) scripts.destroy
+
+redrive: install ## Replay a project's dead-letter queue into its ingestion queue (PROJECT_ID=p-...)
+	@$(ON_TARGET) scripts.redrive
 
 env: install ## Print the exports that point a shell, a notebook or the AWS CLI at the target
 	@$(PY) -m scripts.target env
