@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 from scripts import PROJECT_ROOT
 from scripts.assemble import MANIFEST
 from scripts.aws import AwsContext
+from scripts.bucket_events import default_bucket, deliver_to_eventbridge
 from scripts.deployer import Deployer, DeployResult
 from scripts.errors import (
     BadDataBucketsError,
@@ -72,7 +73,7 @@ def data_buckets(aws: AwsContext, text: str | None) -> list[str]:
     for name in buckets:
         if not _BUCKET_NAME.match(name) or ".." in name:
             raise BadDataBucketsError(name)
-    return buckets or [f"sagemaker-{aws.region}-{aws.account}"]
+    return buckets or [default_bucket(aws)]
 
 
 def portfolio_parameters(
@@ -145,6 +146,9 @@ def main() -> None:
         replace_failed=args.replace_failed,
         tags={"sagemaker-fs-ingestion:version": manifest["version"]},
     )
+    print("Projects' data buckets:")
+    for line in deliver_to_eventbridge(aws, buckets):
+        print(line)
     print("Outputs:")
     print(format_outputs(result.outputs))
     write_outputs(result, aws.region, build_dir / OUTPUTS_FILE)

@@ -126,6 +126,11 @@ class BadDataBucketsError(KitError):
         )
 
 
+class DataBucketError(KitError):
+    def __init__(self, bucket: str, problem: str) -> None:
+        super().__init__(f"data bucket {bucket} (DATA_BUCKETS) {problem}")
+
+
 class StackBusyError(KitError):
     def __init__(self, stack: str, status: str) -> None:
         super().__init__(f"stack {stack} is {status}: wait for that operation to finish, then deploy again")

@@ -318,6 +318,8 @@ def test_product_parameters_are_the_conventions_and_all_grouped_once():
         "DataWranglerFlowKey",
         "DataWranglerOutputName",
         "ProcessingInstanceType",
+        "MaxConcurrentIngestions",
+        "AlarmEmail",
         "FeatureGroupName",
     }
     groups = load(PRODUCT)["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
@@ -420,9 +422,13 @@ def _s3_bucket_name_ok(name: str) -> bool:
 # (logical id, property path, max length, validity check): every name the product creates.
 NAMES = [
     ("ArtifactsBucket", "BucketName", 63, _s3_bucket_name_ok),
-    ("TrailBucket", "BucketName", 63, _s3_bucket_name_ok),
-    ("S3PutRule", "Name", 64, r"[\.\-_A-Za-z0-9]+"),
+    ("ObjectCreatedRule", "Name", 64, r"[\.\-_A-Za-z0-9]+"),
+    ("PipelineFailedRule", "Name", 64, r"[\.\-_A-Za-z0-9]+"),
     ("RepositoryChangeRule", "Name", 64, r"[\.\-_A-Za-z0-9]+"),
+    ("IngestionQueue", "QueueName", 80, r"[a-zA-Z0-9_-]+\.fifo"),
+    ("AlarmTopic", "TopicName", 256, r"[a-zA-Z0-9_-]+"),
+    ("DeadLetterAlarm", "AlarmName", 255, r"[^:]+"),
+    ("StalledIngestionAlarm", "AlarmName", 255, r"[^:]+"),
     ("StartIngestionFunctionRole", "RoleName", 64, r"[\w+=,.@-]+"),
     ("PipelineRole", "RoleName", 64, r"[\w+=,.@-]+"),
     ("BuildRole", "RoleName", 64, r"[\w+=,.@-]+"),
@@ -430,7 +436,6 @@ NAMES = [
     ("RepositoryChangeRuleRole", "RoleName", 64, r"[\w+=,.@-]+"),
     ("StartIngestionFunction", "FunctionName", 64, r"[a-zA-Z0-9_-]+"),
     ("DeadLetterQueue", "QueueName", 80, r"[a-zA-Z0-9_-]+"),
-    ("DataEventsTrail", "TrailName", 128, r"[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]"),
     ("Repository", "RepositoryName", 100, r"[\w.-]+"),
     ("BuildProject", "Name", 255, r"[A-Za-z0-9][A-Za-z0-9\-_]{1,254}"),
     ("BuildPipeline", "Name", 100, r"[A-Za-z0-9.@\-_]+"),
@@ -533,56 +538,56 @@ def test_sagemaker_pipeline_name_is_the_same_everywhere():
 # --------------------------------------------------------------------------------------------------
 # product template: trigger
 # --------------------------------------------------------------------------------------------------
-def test_s3_rule_filters_on_bucket_and_key_prefix():
-    rule = properties(PRODUCT, "S3PutRule")
-    assert sub_text(rule["Name"]) == "sagemaker-fsi-${SageMakerProjectId}-s3-put"
-    pattern = rule["EventPattern"]
-    assert pattern["source"] == ["aws.s3"]
-    assert pattern["detail-type"] == ["AWS API Call via CloudTrail"]
-    detail = pattern["detail"]
-    assert detail["eventSource"] == ["s3.amazonaws.com"]
-    assert sorted(detail["eventName"]) == ["CompleteMultipartUpload", "CopyObject", "PutObject"]
-    assert detail["requestParameters"]["bucketName"] == [{"Ref": "DataBucketName"}]
-    assert detail["requestParameters"]["key"] == [{"prefix": {"Ref": "DataKeyPrefix"}}]
+def test_s3_rule_sends_object_created_events_of_the_bucket_and_prefix_to_the_ingestion_queue():
+    rule = properties(PRODUCT, "ObjectCreatedRule")
+    assert sub_text(rule["Name"]) == "sagemaker-fsi-${SageMakerProjectId}-object-created"
+    assert rule["EventPattern"] == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [{"Ref": "DataBucketName"}]},
+            "object": {"key": [{"prefix": {"Ref": "DataKeyPrefix"}}]},
+        },
+    }
     (target,) = rule["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": ["StartIngestionFunction", "Arn"]}
+    assert target["Arn"] == {"Fn::GetAtt": ["IngestionQueue", "Arn"]}
+    assert target["SqsParameters"] == {"MessageGroupId": "ingest"}
     assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
-    assert int(target["RetryPolicy"]["MaximumRetryAttempts"]) >= 1
-
-
-def test_trail_records_only_write_data_events_of_the_prefix():
-    trail = properties(PRODUCT, "DataEventsTrail")
-    (selector,) = trail["EventSelectors"]
-    assert selector["ReadWriteType"] == "WriteOnly"
-    assert selector["IncludeManagementEvents"] is False
-    (data_resource,) = selector["DataResources"]
-    assert data_resource["Type"] == "AWS::S3::Object"
-    assert [sub_text(v) for v in data_resource["Values"]] == [
-        "arn:${AWS::Partition}:s3:::${DataBucketName}/${DataKeyPrefix}"
-    ]
-    assert trail["EnableLogFileValidation"] is True
-    assert trail["IsMultiRegionTrail"] is False
-    assert trail["IncludeGlobalServiceEvents"] is False
-    assert load(PRODUCT)["Resources"]["DataEventsTrail"]["DependsOn"] == "TrailBucketPolicy"
-
-
-def test_trail_bucket_policy_lets_only_this_trail_write():
-    statements = properties(PRODUCT, "TrailBucketPolicy")["PolicyDocument"]["Statement"]
-    trail_arn = (
-        "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:"
-        "trail/sagemaker-fsi-${SageMakerProjectId}-trail"
+    assert (
+        int(target["RetryPolicy"]["MaximumRetryAttempts"]),
+        int(target["RetryPolicy"]["MaximumEventAgeInSeconds"]),
+    ) == (
+        185,
+        86400,
     )
-    cloudtrail = [s for s in statements if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}]
-    assert sorted(s["Action"] for s in cloudtrail) == ["s3:GetBucketAcl", "s3:PutObject"]
-    for statement in cloudtrail:
-        assert sub_text(statement["Condition"]["StringEquals"]["aws:SourceArn"]) == trail_arn
-    (write,) = [s for s in cloudtrail if s["Action"] == "s3:PutObject"]
-    assert write["Condition"]["StringEquals"]["s3:x-amz-acl"] == "bucket-owner-full-control"
-    trail_name = sub_text(properties(PRODUCT, "DataEventsTrail")["TrailName"])
-    assert trail_arn.endswith("trail/" + trail_name)
+    # No CloudTrail: S3's own notifications are delivered at least once, and no trail limit applies.
+    assert not resources(PRODUCT, "AWS::CloudTrail::Trail")
 
 
-@pytest.mark.parametrize("logical_id", ["ArtifactsBucket", "TrailBucket"])
+def test_the_ingestion_queue_hands_the_function_one_event_at_a_time():
+    queue = properties(PRODUCT, "IngestionQueue")
+    assert sub_text(queue["QueueName"]) == "sagemaker-fsi-${SageMakerProjectId}-ingest.fifo"
+    assert queue["FifoQueue"] is True and queue["ContentBasedDeduplication"] is True
+    assert queue["SqsManagedSseEnabled"] is True
+    assert int(queue["MessageRetentionPeriod"]) == 14 * 24 * 3600
+    function = properties(PRODUCT, "StartIngestionFunction")
+    assert int(queue["VisibilityTimeout"]) >= 6 * int(function["Timeout"])  # Lambda's advice for SQS sources
+    mapping = properties(PRODUCT, "IngestionEventSource")
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["IngestionQueue", "Arn"]}
+    assert mapping["FunctionName"] == {"Ref": "StartIngestionFunction"}
+    assert (int(mapping["BatchSize"]), mapping["FunctionResponseTypes"]) == (1, ["ReportBatchItemFailures"])
+    statements = {
+        s["Sid"]: s for s in properties(PRODUCT, "IngestionQueuePolicy")["PolicyDocument"]["Statement"]
+    }
+    rule = statements["AllowObjectCreatedRule"]
+    assert rule["Principal"] == {"Service": "events.amazonaws.com"}
+    assert rule["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["ObjectCreatedRule", "Arn"]}
+    environment = function["Environment"]["Variables"]
+    assert environment["MAX_CONCURRENT_EXECUTIONS"] == {"Ref": "MaxConcurrentIngestions"}
+    assert environment["INGESTION_QUEUE_URL"] == {"Ref": "IngestionQueue"}
+
+
+@pytest.mark.parametrize("logical_id", ["ArtifactsBucket"])
 def test_buckets_are_encrypted_private_tls_only_and_retained(logical_id):
     resource = load(PRODUCT)["Resources"][logical_id]
     assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
@@ -607,13 +612,57 @@ def test_dead_letter_queue_is_encrypted_keeps_14_days_and_admits_the_rule_and_th
     queue = properties(PRODUCT, "DeadLetterQueue")
     assert queue["SqsManagedSseEnabled"] is True
     assert int(queue["MessageRetentionPeriod"]) == 14 * 24 * 3600
+    assert "FifoQueue" not in queue  # EventBridge can only dead-letter into a standard queue
     statements = properties(PRODUCT, "DeadLetterQueuePolicy")["PolicyDocument"]["Statement"]
     by_sid = {s["Sid"]: s for s in statements}
     events = by_sid["AllowEventBridgeRule"]
     assert events["Principal"] == {"Service": "events.amazonaws.com"}
-    assert events["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["S3PutRule", "Arn"]}
+    assert events["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["ObjectCreatedRule", "Arn"]}
     function = by_sid["AllowIngestionFunctionRole"]
     assert function["Principal"]["AWS"] == properties(PRODUCT, "StartIngestionFunction")["Role"]
+
+
+def test_failures_raise_alarms_on_the_projects_topic():
+    failed = properties(PRODUCT, "PipelineFailedRule")
+    assert failed["EventPattern"]["detail-type"] == [
+        "SageMaker Model Building Pipeline Execution Status Change"
+    ]
+    assert failed["EventPattern"]["detail"]["currentPipelineExecutionStatus"] == ["Failed"]
+    assert [sub_text(arn) for arn in failed["EventPattern"]["detail"]["pipelineArn"]] == [
+        "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/"
+        "${PipelineNamePrefix}-${SageMakerProjectId}"
+    ]
+    assert [t["Arn"] for t in failed["Targets"]] == [{"Ref": "AlarmTopic"}]
+    dead = properties(PRODUCT, "DeadLetterAlarm")
+    assert (dead["MetricName"], dead["ComparisonOperator"], int(dead["Threshold"])) == (
+        "ApproximateNumberOfMessagesVisible",
+        "GreaterThanThreshold",
+        0,
+    )
+    assert dead["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]}}
+    ]
+    stalled = properties(PRODUCT, "StalledIngestionAlarm")
+    assert stalled["MetricName"] == "ApproximateAgeOfOldestMessage"
+    deadline = int(
+        properties(PRODUCT, "StartIngestionFunction")["Environment"]["Variables"]["START_DEADLINE_SECONDS"]
+    )
+    assert int(stalled["Threshold"]) > deadline  # the function moves what waits longer to the DLQ itself
+    for alarm in (dead, stalled):
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        assert alarm["TreatMissingData"] == "notBreaching"
+    subscription = load(PRODUCT)["Resources"]["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Protocol"] == "email"
+    topic_policy = {
+        s["Sid"]: s for s in properties(PRODUCT, "AlarmTopicPolicy")["PolicyDocument"]["Statement"]
+    }
+    assert topic_policy["AllowPipelineFailedRule"]["Condition"]["ArnEquals"]["aws:SourceArn"] == {
+        "Fn::GetAtt": ["PipelineFailedRule", "Arn"]
+    }
+    assert sub_text(topic_policy["AllowProjectAlarms"]["Condition"]["ArnLike"]["aws:SourceArn"]).endswith(
+        ":alarm:sagemaker-fsi-${SageMakerProjectId}-*"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -633,30 +682,28 @@ def test_lambda_runs_current_python_from_packaged_code_with_a_dead_letter_queue(
     assert function["DeadLetterConfig"]["TargetArn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
     # Reserving concurrency fails provisioning in new accounts (limit 10): none is reserved.
     assert "ReservedConcurrentExecutions" not in function
-    assert int(function["Timeout"]) == 60
+    assert int(function["Timeout"]) == 30
+    # Every setting the handler reads (its Settings.from_environment), and nothing else.
     assert set(function["Environment"]["Variables"]) == {
         "PIPELINE_NAME",
         "DATA_BUCKET",
         "DATA_KEY_PREFIX",
+        "MAX_CONCURRENT_EXECUTIONS",
+        "INGESTION_QUEUE_URL",
+        "DEAD_LETTER_QUEUE_URL",
+        "MANIFEST_BUCKET",
+        "MANIFEST_PREFIX",
+        "START_DEADLINE_SECONDS",
     }
+    handler = (ROOT / "project-seed" / "s3-fs-ingestion" / "functions" / "start_fs_ingestion.py").read_text()
+    assert set(re.findall(r'(?:setting|os.environ.get)\("([A-Z_]+)"', handler)) == set(
+        function["Environment"]["Variables"]
+    )
     assert function["Environment"]["Variables"]["DATA_BUCKET"] == {"Ref": "DataBucketName"}
     assert function["Environment"]["Variables"]["DATA_KEY_PREFIX"] == {"Ref": "DataKeyPrefix"}
+    assert function["Environment"]["Variables"]["DEAD_LETTER_QUEUE_URL"] == {"Ref": "DeadLetterQueue"}
     # Always the project's own role: a role of the caller's choice could be another project's.
     assert function["Role"] == {"Fn::GetAtt": ["StartIngestionFunctionRole", "Arn"]}
-    assert "Conditions" not in load(PRODUCT)
-
-
-def test_lambda_async_failures_and_invocation_permission():
-    invoke = properties(PRODUCT, "StartIngestionInvokeConfig")
-    assert invoke["FunctionName"] == {"Ref": "StartIngestionFunction"}
-    assert int(invoke["MaximumRetryAttempts"]) == 2
-    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": ["DeadLetterQueue", "Arn"]
-    }
-    permission = properties(PRODUCT, "StartIngestionInvokePermission")
-    assert permission["Principal"] == "events.amazonaws.com"
-    assert permission["SourceArn"] == {"Fn::GetAtt": ["S3PutRule", "Arn"]}
-    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
 
 
 def test_lambda_handler_module_exists_in_the_seed():
@@ -669,12 +716,17 @@ def test_lambda_role_starts_exactly_the_project_pipeline():
     role = properties(PRODUCT, "StartIngestionFunctionRole")
     statements = {s["Sid"]: s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]}
     start = statements["StartPipeline"]
-    assert start["Action"] == "sagemaker:StartPipelineExecution"
+    assert start["Action"] == ["sagemaker:StartPipelineExecution", "sagemaker:ListPipelineExecutions"]
     assert sub_text(start["Resource"]) == (
         "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:"
         "pipeline/${PipelineNamePrefix}-${SageMakerProjectId}"
     )
     assert statements["DeadLetterQueue"]["Resource"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    assert statements["IngestionQueue"]["Resource"] == {"Fn::GetAtt": ["IngestionQueue", "Arn"]}
+    assert sub_text(statements["WriteManifests"]["Resource"]) == "${ArtifactsBucket.Arn}/ingest-manifests/*"
+    assert sub_text(statements["ReadUploadedObjects"]["Resource"]) == (
+        "arn:${AWS::Partition}:s3:::${DataBucketName}/${DataKeyPrefix}*"
+    )
     assert statements["OwnLogGroup"]["Resource"] == {"Fn::GetAtt": ["StartIngestionLogGroup", "Arn"]}
     assert sub_text(role["RoleName"]) == "sagemaker-fsi-${SageMakerProjectId}-lambda"
 
@@ -864,8 +916,9 @@ def test_product_outputs():
         "RepositoryCloneUrlHttp",
         "StartIngestionFunctionName",
         "DeadLetterQueueUrl",
+        "IngestionQueueUrl",
+        "AlarmTopicArn",
         "ArtifactsBucketName",
-        "TrailBucketName",
     } <= set(load(PRODUCT)["Outputs"])
 
 
@@ -896,14 +949,19 @@ def test_every_managed_policy_but_the_boundary_has_roles():
 
 
 ROLE_WRITE_ACTIONS = {"iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"}
-# Actions that support no resource-level permission (so Resource "*" is the only option); all read-only.
-UNSCOPED_READ_ACTIONS = {
+# Actions the service authorization reference gives no resource type (so Resource "*" is the only option):
+# read-only calls, removing an e-mail subscription (its ARN is random), and creating the function's queue
+# trigger, which is scoped by a condition on the function instead.
+UNSCOPED_ACTIONS = {
     "ecr:GetAuthorizationToken",
-    "cloudtrail:DescribeTrails",
     "organizations:DescribeOrganization",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
     "logs:DescribeIndexPolicies",
+    "lambda:ListEventSourceMappings",
+    "lambda:CreateEventSourceMapping",
+    "sns:GetSubscriptionAttributes",
+    "sns:Unsubscribe",
     "servicecatalog:SearchProducts",
     "servicecatalog:SearchProvisionedProducts",
     "servicecatalog:DescribeProvisionedProduct",
@@ -930,7 +988,7 @@ def test_policy_statement_is_scoped(where, statement):
     if "iam:PassRole" in actions:
         assert statement["Condition"]["StringEquals"]["iam:PassedToService"], where
     if "*" in arns:
-        assert actions <= UNSCOPED_READ_ACTIONS, f"{where}: {actions - UNSCOPED_READ_ACTIONS} on *"
+        assert actions <= UNSCOPED_ACTIONS, f"{where}: {actions - UNSCOPED_ACTIONS} on *"
     else:
         assert all(
             arn.startswith(("arn:${AWS::Partition}:", "${", "arn:*:s3:::${Buckets}")) for arn in arns
@@ -965,8 +1023,9 @@ def test_launch_role_policy_scopes_buckets_and_seed_reads():
     }
     for sid, prefix in {
         "Rules": ":rule/sagemaker-fsi-*",
-        "Trail": ":trail/sagemaker-fsi-*",
-        "DeadLetterQueue": ":sagemaker-fsi-*",
+        "Queues": ":sagemaker-fsi-*",
+        "AlarmTopic": ":sagemaker-fsi-*",
+        "Alarms": ":alarm:sagemaker-fsi-*",
         "Function": ":function:sagemaker-fsi-*",
         "Repository": ":sagemaker-fsi-*",
         "BuildProject": ":project/sagemaker-fsi-*",

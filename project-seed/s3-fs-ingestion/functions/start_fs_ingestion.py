@@ -1,36 +1,49 @@
 """Lambda: start the project's SageMaker pipeline for each CSV that lands under the monitored prefix.
 
-Handler `start_fs_ingestion.lambda_handler` (python3.13; standard library and boto3 only).
+Handler `start_fs_ingestion.lambda_handler` (python3.13; standard library and boto3 only), fed by the
+project's FIFO ingestion queue one message at a time (an SQS event source mapping with
+ReportBatchItemFailures). Each message body is S3's EventBridge "Object Created" event.
 
-Environment:
-  PIPELINE_NAME      the SageMaker pipeline to start
-  DATA_BUCKET        the monitored bucket
-  DATA_KEY_PREFIX    the monitored key prefix (e.g. `feature-store-ingestion/incoming/`; may be empty)
+Environment (set by the project template):
+  PIPELINE_NAME              the SageMaker pipeline to start
+  DATA_BUCKET                the monitored bucket
+  DATA_KEY_PREFIX            the monitored key prefix (e.g. `feature-store-ingestion/incoming/`)
+  MAX_CONCURRENT_EXECUTIONS  how many executions may run at once; further events wait in the queue
+  INGESTION_QUEUE_URL        the queue the messages come from (to make a waiting message wait longer)
+  DEAD_LETTER_QUEUE_URL      where an event that cannot start goes
+  MANIFEST_BUCKET            where the one-object manifests are written (the project's artifacts bucket)
+  MANIFEST_PREFIX            and under which prefix
+  START_DEADLINE_SECONDS     how long an event may wait or be retried before it goes to the DLQ (a day)
 
-Events understood:
-  - EventBridge "AWS API Call via CloudTrail" (PutObject, CompleteMultipartUpload, CopyObject):
-    detail.requestParameters.bucketName / .key. CloudTrail records the key as sent: used literally.
-  - EventBridge "Object Created" sent by S3 itself: detail.bucket.name / detail.object.key.
-  - S3 notifications: Records[].s3.bucket.name / .object.key.
-    In both S3 shapes the key is URL-encoded (`+` for a space): decoded with `unquote_plus`.
-
-An object outside the bucket/prefix, a "folder" key or a key not ending in `.csv` (any case) is
-skipped with one log line saying why. A failed StartPipelineExecution is logged and re-raised, and so
-is an object whose S3 URI cannot fit a pipeline parameter (1,024 characters): Lambda retries the event
-and then sends it to the dead-letter queue, so no event is lost. The ClientRequestToken is derived
-from the event, so a redelivered event does not start a second execution.
+What happens to one event:
+  - not for this project (another bucket, outside the prefix), a folder, not a `.csv`: logged and
+    acknowledged;
+  - the object no longer exists, its URI does not fit a pipeline parameter, or the body is not an S3
+    event: sent to the dead-letter queue at once (retrying cannot help);
+  - MAX_CONCURRENT_EXECUTIONS executions already run: it waits (the message comes back after
+    WAIT_SECONDS);
+  - otherwise a manifest listing exactly this object is written and the pipeline is started with the
+    event id as idempotency token (a redelivered or replayed event never starts a second execution);
+  - a failure to start (throttling, the pipeline not built yet, ...) is retried the same way; an event
+    that has not started within START_DEADLINE_SECONDS goes to the dead-letter queue.
+Dead letters are the event itself with ERROR_CODE and ERROR_MESSAGE attributes, the shape EventBridge
+gives the events it cannot deliver, so `make redrive` replays both alike.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 
 import boto3
+from botocore.exceptions import ClientError
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -40,115 +53,153 @@ DESCRIPTION_MAX = 3072  # PipelineExecutionDescription
 PARAMETER_VALUE_MAX = 1024  # a pipeline parameter value (InputDataUrl), in characters
 TOKEN_MIN, TOKEN_MAX = 32, 128  # ClientRequestToken length
 DISPLAY_NAME_FALLBACK = "upload"
+WAIT_SECONDS = 300  # how long a message waits for a free execution slot before it is looked at again
+RUNNING = ("Executing", "Stopping")
+# Errors no retry can fix: the request itself is wrong.
+PERMANENT_ERRORS = ("ValidationException",)
 
-_client = None
-
-
-def sagemaker_client():
-    """The SageMaker client, created on first use (tests replace this function)."""
-    global _client
-    if _client is None:
-        _client = boto3.client("sagemaker")
-    return _client
+_clients: dict[str, object] = {}
 
 
-def _setting(name: str) -> str:
-    value = os.environ.get(name)
-    if value is None:
-        raise RuntimeError(f"environment variable {name} is not set (the function's configuration)")
-    return value
+def client(service: str):
+    """One boto3 client per service, created on first use (tests replace this function)."""
+    if service not in _clients:
+        _clients[service] = boto3.client(service)
+    return _clients[service]
 
 
-def _event_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
+@dataclass(frozen=True)
+class Settings:
+    pipeline: str
+    bucket: str
+    prefix: str
+    max_running: int
+    queue_url: str
+    dead_letter_url: str
+    manifest_bucket: str
+    manifest_prefix: str
+    deadline_seconds: int
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        def setting(name: str) -> str:
+            value = os.environ.get(name)
+            if value is None:
+                raise RuntimeError(f"environment variable {name} is not set (the function's configuration)")
+            return value
+
+        return cls(
+            pipeline=setting("PIPELINE_NAME"),
+            bucket=setting("DATA_BUCKET"),
+            prefix=setting("DATA_KEY_PREFIX"),
+            max_running=int(setting("MAX_CONCURRENT_EXECUTIONS")),
+            queue_url=setting("INGESTION_QUEUE_URL"),
+            dead_letter_url=setting("DEAD_LETTER_QUEUE_URL"),
+            manifest_bucket=setting("MANIFEST_BUCKET"),
+            manifest_prefix=setting("MANIFEST_PREFIX"),
+            deadline_seconds=int(os.environ.get("START_DEADLINE_SECONDS", "86400")),
+        )
+
+
+class DeadLetter(Exception):
+    """This event cannot start the pipeline, now or later: it goes to the dead-letter queue."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Retry(Exception):
+    """This event cannot start now; the queue gives it back after ``wait`` seconds."""
+
+    def __init__(self, reason: str, wait: int | None = None) -> None:
+        super().__init__(reason)
+        self.wait = wait
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The object an "Object Created" event reports."""
+
+    event_id: str
+    bucket: str
+    key: str  # as the event gives it
+    time: datetime
+
+    @property
+    def token(self) -> str:
+        """ClientRequestToken: the event id, or its hash when it does not fit the token's length."""
+        if TOKEN_MIN <= len(self.event_id) <= TOKEN_MAX:
+            return self.event_id
+        return hashlib.sha256(self.event_id.encode()).hexdigest()
+
+
+def parse_event(body: str) -> Upload:
+    """The upload an EventBridge "Object Created" event (a queue message's body) reports."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        event = json.loads(body)
+    except ValueError as error:
+        raise DeadLetter("NotAnEvent", f"the message is not JSON ({error})") from None
+    detail = event.get("detail") if isinstance(event, dict) else None
+    if not isinstance(detail, dict) or event.get("detail-type") != "Object Created":
+        raise DeadLetter("NotAnEvent", 'the message is not S3\'s EventBridge "Object Created" event')
+    bucket = (detail.get("bucket") or {}).get("name")
+    key = (detail.get("object") or {}).get("key")
+    event_id = event.get("id")
+    if not all(isinstance(value, str) and value for value in (bucket, key, event_id)):
+        raise DeadLetter("NotAnEvent", "the event names no bucket, key or id")
+    return Upload(event_id, bucket, key, _event_time(event.get("time")))
+
+
+def _event_time(value: object) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        return None
+        return datetime.now(UTC)
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _token(seed: str | None) -> str | None:
-    """An idempotency token from a stable event identity (None: let botocore generate one)."""
-    if not seed:
-        return None
-    if TOKEN_MIN <= len(seed) <= TOKEN_MAX:
-        return seed
-    return _hashed(seed)
-
-
-def _hashed(seed: str) -> str:
-    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
-
-
-def extract_objects(event: dict) -> list[dict]:
-    """Return [{bucket, key, time, token, error}] for every S3 object the event reports."""
-    objects = []
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    event_id = event.get("id") if isinstance(event.get("id"), str) else None
-    event_time = _event_time(event.get("time"))
-
-    request = detail.get("requestParameters")
-    if isinstance(request, dict) and "bucketName" in request:
-        # CloudTrail via EventBridge: the key is recorded literally, never URL-encoded.
-        objects.append(
-            {
-                "bucket": request.get("bucketName"),
-                "key": request.get("key"),
-                "time": event_time,
-                "token": _token(event_id),
-                "error": detail.get("errorCode"),
-            }
-        )
-    elif isinstance(detail.get("bucket"), dict) and isinstance(detail.get("object"), dict):
-        # S3's own EventBridge "Object Created" event: URL-encoded key.
-        key = detail["object"].get("key")
-        objects.append(
-            {
-                "bucket": detail["bucket"].get("name"),
-                "key": unquote_plus(key) if isinstance(key, str) else key,
-                "time": event_time,
-                "token": _token(event_id),
-                "error": None,
-            }
-        )
-    for record in event.get("Records") or []:
-        s3 = record.get("s3") if isinstance(record, dict) else None
-        if not isinstance(s3, dict):
-            continue
-        s3_object = s3.get("object") or {}
-        key = s3_object.get("key")
-        bucket = (s3.get("bucket") or {}).get("name")
-        sequencer = s3_object.get("sequencer")
-        # S3 notifications: URL-encoded key; the sequencer identifies this object event.
-        objects.append(
-            {
-                "bucket": bucket,
-                "key": unquote_plus(key) if isinstance(key, str) else key,
-                "time": _event_time(record.get("eventTime")),
-                "token": _hashed(f"{bucket}/{key}/{sequencer}") if sequencer else None,
-                "error": None,
-            }
-        )
-    return objects
-
-
-def skip_reason(bucket: object, key: object, error: object, data_bucket: str, prefix: str) -> str:
-    """Why this object must not start the pipeline ('' when it should)."""
-    if error:
-        return f"the S3 request failed ({error})"
-    if not isinstance(bucket, str) or not bucket or not isinstance(key, str) or not key:
-        return "the event names no bucket or key"
-    if bucket != data_bucket:
-        return f"bucket {bucket} is not the monitored bucket {data_bucket}"
-    if not key.startswith(prefix):
-        return f"key is outside the monitored prefix {prefix!r}"
-    if key.endswith("/"):
+def skip_reason(upload: Upload, settings: Settings) -> str:
+    """Why this upload is none of this project's business ('' when it is)."""
+    if upload.bucket != settings.bucket:
+        return f"bucket {upload.bucket} is not the monitored bucket {settings.bucket}"
+    if not upload.key.startswith(settings.prefix):
+        return f"key is outside the monitored prefix {settings.prefix!r}"
+    if upload.key.endswith("/"):
         return "key is a folder"
-    if not key.lower().endswith(".csv"):
+    if not upload.key.lower().endswith(".csv"):
         return "key does not end in .csv"
     return ""
+
+
+def existing_key(upload: Upload) -> str:
+    """The object's key as S3 stores it. An event's key is used as given; should it not exist, its
+    URL-decoded form (S3's notifications encode keys, `+` for a space) is tried."""
+    candidates = dict.fromkeys([upload.key, unquote_plus(upload.key)])
+    for key in candidates:
+        try:
+            client("s3").head_object(Bucket=upload.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                continue
+            raise Retry(f"cannot read s3://{upload.bucket}/{key}: {_describe(error)}") from None
+        return key
+    raise DeadLetter("NoSuchKey", f"s3://{upload.bucket}/{upload.key} no longer exists: upload it again")
+
+
+def running_executions(pipeline: str) -> int:
+    """Executions of the pipeline still running, among its latest hundred."""
+    try:
+        listed = client("sagemaker").list_pipeline_executions(
+            PipelineName=pipeline, SortBy="CreationTime", SortOrder="Descending", MaxResults=100
+        )
+    except ClientError as error:
+        raise Retry(f"cannot list the executions of {pipeline}: {_describe(error)}") from None
+    return sum(
+        summary.get("PipelineExecutionStatus") in RUNNING
+        for summary in listed.get("PipelineExecutionSummaries", [])
+    )
 
 
 def display_name(key: str, when: datetime) -> str:
@@ -166,64 +217,116 @@ def display_name(key: str, when: datetime) -> str:
     return f"{slug}-{stamp}"
 
 
-def lambda_handler(event, context):
-    pipeline_name = _setting("PIPELINE_NAME")
-    data_bucket = _setting("DATA_BUCKET")
-    prefix = _setting("DATA_KEY_PREFIX")
-
-    summary = {"started": [], "skipped": []}
-    objects = extract_objects(event if isinstance(event, dict) else {})
-    if not objects:
-        logger.info("skipped event (detail-type %r): the event reports no S3 object", _detail_type(event))
-        summary["skipped"].append({"s3Uri": None, "reason": "the event reports no S3 object"})
-        return summary
-
-    for item in objects:
-        bucket, key = item["bucket"], item["key"]
-        s3_uri = f"s3://{bucket}/{key}"
-        reason = skip_reason(bucket, key, item["error"], data_bucket, prefix)
-        if reason:
-            logger.info("skipped %s: %s", s3_uri, reason)
-            summary["skipped"].append({"s3Uri": s3_uri, "reason": reason})
-            continue
-        if len(s3_uri) > PARAMETER_VALUE_MAX:
-            # S3 keys may be 1,024 bytes, but InputDataUrl holds at most 1,024 characters in all.
-            # Raising (not skipping) keeps the event: after the retries it lands in the DLQ.
-            message = (
-                f"cannot start {pipeline_name} for {s3_uri}: the S3 URI is {len(s3_uri)} characters and "
-                f"a pipeline parameter holds at most {PARAMETER_VALUE_MAX}; shorten the key and upload again"
-            )
-            logger.error(message)
-            raise ValueError(message)
-
-        request = {
-            "PipelineName": pipeline_name,
-            "PipelineExecutionDisplayName": display_name(key, item["time"] or datetime.now(UTC)),
-            "PipelineParameters": [{"Name": "InputDataUrl", "Value": s3_uri}],
-            "PipelineExecutionDescription": s3_uri[:DESCRIPTION_MAX],
-        }
-        if item["token"]:
-            request["ClientRequestToken"] = item["token"]
-        try:
-            response = sagemaker_client().start_pipeline_execution(**request)
-        except Exception:
-            logger.exception(
-                "StartPipelineExecution failed for %s (pipeline %s); raising so Lambda retries",
-                s3_uri,
-                pipeline_name,
-            )
-            raise
-        arn = response.get("PipelineExecutionArn")
-        logger.info("started %s for %s: %s", pipeline_name, s3_uri, arn)
-        summary["started"].append(
-            {
-                "s3Uri": s3_uri,
-                "displayName": request["PipelineExecutionDisplayName"],
-                "pipelineExecutionArn": arn,
-            }
+def write_manifest(upload: Upload, key: str, settings: Settings) -> str:
+    """A manifest listing exactly this object (an S3 prefix would also take `a.csv.bak`); its URI."""
+    manifest_key = f"{settings.manifest_prefix}{upload.token}.json"
+    body = json.dumps([{"prefix": f"s3://{upload.bucket}/"}, key])
+    try:
+        client("s3").put_object(
+            Bucket=settings.manifest_bucket,
+            Key=manifest_key,
+            Body=body.encode(),
+            ContentType="application/json",
         )
-    return summary
+    except ClientError as error:
+        raise Retry(
+            f"cannot write the manifest s3://{settings.manifest_bucket}/{manifest_key}: {_describe(error)}"
+        ) from None
+    return f"s3://{settings.manifest_bucket}/{manifest_key}"
 
 
-def _detail_type(event: object) -> object:
-    return event.get("detail-type") if isinstance(event, dict) else None
+def start(upload: Upload, settings: Settings) -> str:
+    """Start the pipeline for this upload; the execution's ARN."""
+    key = existing_key(upload)
+    s3_uri = f"s3://{upload.bucket}/{key}"
+    if len(s3_uri) > PARAMETER_VALUE_MAX:
+        # S3 keys may be 1,024 bytes, but a pipeline parameter holds at most 1,024 characters in all.
+        raise DeadLetter(
+            "UriTooLong",
+            f"{s3_uri[:80]}... is {len(s3_uri)} characters and a pipeline parameter holds at most "
+            f"{PARAMETER_VALUE_MAX}: shorten the key and upload again",
+        )
+    running = running_executions(settings.pipeline)
+    if running >= settings.max_running:
+        raise Retry(
+            f"{running} execution(s) of {settings.pipeline} running, at most {settings.max_running}: waiting",
+            wait=WAIT_SECONDS,
+        )
+    manifest = write_manifest(upload, key, settings)
+    try:
+        response = client("sagemaker").start_pipeline_execution(
+            PipelineName=settings.pipeline,
+            PipelineExecutionDisplayName=display_name(key, upload.time),
+            PipelineExecutionDescription=s3_uri[:DESCRIPTION_MAX],
+            PipelineParameters=[
+                {"Name": "InputDataUrl", "Value": s3_uri},
+                {"Name": "InputManifestUrl", "Value": manifest},
+            ],
+            ClientRequestToken=upload.token,
+        )
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in PERMANENT_ERRORS:
+            raise DeadLetter(code, f"StartPipelineExecution refused {s3_uri}: {_describe(error)}") from None
+        raise Retry(f"StartPipelineExecution failed for {s3_uri}: {_describe(error)}") from None
+    return response["PipelineExecutionArn"]
+
+
+def dead_letter(body: str, settings: Settings, code: str, message: str) -> None:
+    client("sqs").send_message(
+        QueueUrl=settings.dead_letter_url,
+        MessageBody=body,
+        MessageAttributes={
+            "ERROR_CODE": {"DataType": "String", "StringValue": code},
+            "ERROR_MESSAGE": {"DataType": "String", "StringValue": message[:1000]},
+        },
+    )
+
+
+def handle(record: dict, settings: Settings) -> bool:
+    """Handle one queue message; True when it is done with (acknowledged), False to see it again."""
+    body = record.get("body", "")
+    sent_ms = int((record.get("attributes") or {}).get("SentTimestamp", time.time() * 1000))
+    waited = time.time() - sent_ms / 1000
+    try:
+        upload = parse_event(body)
+        reason = skip_reason(upload, settings)
+        if reason:
+            logger.info("skipped s3://%s/%s: %s", upload.bucket, upload.key, reason)
+            return True
+        arn = start(upload, settings)
+    except DeadLetter as failure:
+        logger.error("to the dead-letter queue (%s): %s", failure.code, failure.message)
+        dead_letter(body, settings, failure.code, failure.message)
+        return True
+    except Retry as failure:
+        if waited > settings.deadline_seconds:
+            message = f"not started within {settings.deadline_seconds} s of the upload; last: {failure}"
+            logger.error("to the dead-letter queue (DeadlineExceeded): %s", message)
+            dead_letter(body, settings, "DeadlineExceeded", message)
+            return True
+        logger.warning("will try again: %s", failure)
+        if failure.wait:
+            client("sqs").change_message_visibility(
+                QueueUrl=settings.queue_url,
+                ReceiptHandle=record["receiptHandle"],
+                VisibilityTimeout=failure.wait,
+            )
+        return False
+    logger.info("started %s for s3://%s/%s: %s", settings.pipeline, upload.bucket, upload.key, arn)
+    return True
+
+
+def lambda_handler(event, context):
+    settings = Settings.from_environment()
+    failures = [
+        {"itemIdentifier": record["messageId"]}
+        for record in event.get("Records", [])
+        if not handle(record, settings)
+    ]
+    return {"batchItemFailures": failures}
+
+
+def _describe(error: ClientError) -> str:
+    details = error.response.get("Error", {})
+    return f"{details.get('Code')}: {details.get('Message')}"

@@ -30,12 +30,40 @@ from sagemaker.workflow.parameters import ParameterInteger, ParameterString
 from sagemaker.workflow.pipeline import Pipeline
 from sagemaker.workflow.pipeline_context import PipelineSession
 from sagemaker.workflow.pipeline_definition_config import PipelineDefinitionConfig
+from sagemaker.workflow.retry import (
+    SageMakerJobExceptionTypeEnum,
+    SageMakerJobStepRetryPolicy,
+    StepExceptionTypeEnum,
+    StepRetryPolicy,
+)
 from sagemaker.workflow.steps import ProcessingStep
 
 STEP_NAME = "datawrangler-processing-to-feature-store"
 DEFAULT_INSTANCE_TYPE = "ml.m5.4xlarge"
 PROCESSING_ROOT = "/opt/ml/processing"
 FLOW_INPUT_NAME = "flow"
+
+# Throttling and capacity errors are retried by the pipeline itself, after 1, 2, 4 and 8 minutes (a
+# policy takes MaxAttempts or ExpireAfterMin, not both), before the execution fails and raises the
+# project's alarm.
+RETRY_POLICIES = [
+    StepRetryPolicy(
+        exception_types=[StepExceptionTypeEnum.SERVICE_FAULT, StepExceptionTypeEnum.THROTTLING],
+        interval_seconds=60,
+        backoff_rate=2.0,
+        max_attempts=5,
+    ),
+    SageMakerJobStepRetryPolicy(
+        exception_types=[
+            SageMakerJobExceptionTypeEnum.RESOURCE_LIMIT,
+            SageMakerJobExceptionTypeEnum.CAPACITY_ERROR,
+            SageMakerJobExceptionTypeEnum.INTERNAL_ERROR,
+        ],
+        interval_seconds=60,
+        backoff_rate=2.0,
+        max_attempts=5,
+    ),
+]
 
 # No usage telemetry (it would call STS and an HTTPS endpoint on create/upsert). Passing a config
 # also keeps the SDK from applying SDK-defaults files found on the build machine.
@@ -72,13 +100,13 @@ def data_wrangler_image_uri(region: str) -> str:
         ) from None
 
 
-def _s3_prefix_input(name: str, source: ParameterString) -> ProcessingInput:
+def _s3_input(name: str, source: ParameterString, data_type: str) -> ProcessingInput:
     """An input copied from S3 to /opt/ml/processing/<name>, the layout the container reads."""
     return ProcessingInput(
         input_name=name,
         source=source,
         destination=f"{PROCESSING_ROOT}/{name}",
-        s3_data_type="S3Prefix",
+        s3_data_type=data_type,
         s3_input_mode="File",
         s3_data_distribution_type="FullyReplicated",
     )
@@ -138,9 +166,12 @@ def get_pipeline(
     instance_count = ParameterInteger(name="ProcessingInstanceCount", default_value=1)
     volume_size = ParameterInteger(name="ProcessingVolumeSize", default_value=50)
     input_flow = ParameterString(name="InputFlowUrl", default_value=flow_url)
-    # No default: the flow's own s3Uri belongs to whoever authored the flow. The project's Lambda
-    # always passes the uploaded object; a manual run must name its input.
+    # No defaults: the flow's own s3Uri belongs to whoever authored the flow. The project's Lambda passes
+    # the uploaded object (InputDataUrl, for the record) and a manifest listing exactly that object
+    # (InputManifestUrl, what the job reads): an S3 prefix would also take `a.csv.bak` and `a.csv/...`.
+    # A manual run writes the manifest: [{"prefix": "s3://bucket/"}, "key/of/the.csv"].
     input_data = ParameterString(name="InputDataUrl")
+    input_manifest = ParameterString(name="InputManifestUrl")
     feature_group = ParameterString(name="FeatureGroupName", default_value=feature_group_name)
     # The original sample also had a FlowOutputName parameter. It is fixed here, at build time, from
     # the flow instead: the output name must be identical in the ProcessingOutput and as the key of
@@ -161,9 +192,9 @@ def get_pipeline(
     )
 
     inputs = [
-        _s3_prefix_input(FLOW_INPUT_NAME, input_flow),
+        _s3_input(FLOW_INPUT_NAME, input_flow, "S3Prefix"),
         # Named after the flow's source dataset: that is how the container swaps in new data.
-        _s3_prefix_input(dataset_name, input_data),
+        _s3_input(dataset_name, input_manifest, "ManifestFile"),
     ]
     outputs = [
         ProcessingOutput(
@@ -179,7 +210,7 @@ def get_pipeline(
         warnings.filterwarnings("ignore", message="Running within a PipelineSession", category=UserWarning)
         step_args = processor.run(inputs=inputs, outputs=outputs, arguments=arguments)
 
-    step = ProcessingStep(name=STEP_NAME, step_args=step_args)
+    step = ProcessingStep(name=STEP_NAME, step_args=step_args, retry_policies=RETRY_POLICIES)
     return Pipeline(
         name=pipeline_name,
         parameters=[
@@ -188,6 +219,7 @@ def get_pipeline(
             volume_size,
             input_flow,
             input_data,
+            input_manifest,
             feature_group,
         ],
         steps=[step],

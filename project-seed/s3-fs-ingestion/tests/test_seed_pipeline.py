@@ -14,10 +14,11 @@ import sys
 from pathlib import Path
 
 import boto3
-import build
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
+
+import build
 from pipeline.flow import Flow
 from pipeline.pipeline import STEP_NAME, get_pipeline
 
@@ -106,11 +107,33 @@ def test_definition_shape(flow_case, network_calls):
     assert flow_input["S3Input"]["S3Uri"] == {"Get": "Parameters.InputFlowUrl"}
     assert flow_input["S3Input"]["LocalPath"] == "/opt/ml/processing/flow"
     assert data_input["InputName"] == dataset
-    assert data_input["S3Input"]["S3Uri"] == {"Get": "Parameters.InputDataUrl"}
+    # Exactly the uploaded object: a manifest naming it (a prefix would also take a.csv.bak).
+    assert data_input["S3Input"]["S3Uri"] == {"Get": "Parameters.InputManifestUrl"}
+    assert data_input["S3Input"]["S3DataType"] == "ManifestFile"
     assert data_input["S3Input"]["LocalPath"] == f"/opt/ml/processing/{dataset}"
+    assert flow_input["S3Input"]["S3DataType"] == "S3Prefix"
     for processing_input in (flow_input, data_input):
-        assert processing_input["S3Input"]["S3DataType"] == "S3Prefix"
         assert processing_input["S3Input"]["S3InputMode"] == "File"
+
+    # Throttling and capacity errors are retried by the pipeline before the execution fails.
+    assert step["RetryPolicies"] == [
+        {
+            "ExceptionType": ["Step.SERVICE_FAULT", "Step.THROTTLING"],
+            "IntervalSeconds": 60,
+            "BackoffRate": 2.0,
+            "MaxAttempts": 5,
+        },
+        {
+            "ExceptionType": [
+                "SageMaker.RESOURCE_LIMIT",
+                "SageMaker.CAPACITY_ERROR",
+                "SageMaker.JOB_INTERNAL_ERROR",
+            ],
+            "IntervalSeconds": 60,
+            "BackoffRate": 2.0,
+            "MaxAttempts": 5,
+        },
+    ]
 
     [processing_output] = arguments["ProcessingOutputConfig"]["Outputs"]
     assert processing_output == {
@@ -130,6 +153,7 @@ def test_definition_shape(flow_case, network_calls):
         {"Name": "ProcessingVolumeSize", "Type": "Integer", "DefaultValue": 50},
         {"Name": "InputFlowUrl", "Type": "String", "DefaultValue": FLOW_URL},
         {"Name": "InputDataUrl", "Type": "String"},  # no default: never the flow author's data
+        {"Name": "InputManifestUrl", "Type": "String"},
         {"Name": "FeatureGroupName", "Type": "String", "DefaultValue": FEATURE_GROUP},
     ]
     assert network_calls == []
