@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -28,22 +29,46 @@ def flow_cli(*args: object) -> subprocess.CompletedProcess[str]:
 
 
 def test_run_prints_each_node_and_the_written_output(abalone_csv, tmp_path):
-    done = flow_cli(
-        "run", ABALONE_FLOW, "--input", f"abalone.csv={abalone_csv}", "--output", tmp_path, "--fixed-time", 5
-    )
+    done = flow_cli("run", ABALONE_FLOW, "--input", f"abalone.csv={abalone_csv}", "--output", tmp_path)
 
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith(
-        "[1/5] ca0245bd-270a-45db-a597-464115684c44 s3_source: 4177 rows, 10 columns, "
+        "[1/5] ca0245bd-270a-45db-a597-464115684c44 s3_source: 4177 rows, 11 columns, "
     )
     assert lines[3].startswith(
-        "[4/5] 914c3ccc-b898-4cff-a12b-fcb75ceeecfc encode_categorical: One-hot encode: 4177 rows, 12 columns"
+        "[4/5] 914c3ccc-b898-4cff-a12b-fcb75ceeecfc encode_categorical: One-hot encode: 4177 rows, 13 columns"
     )
     path = tmp_path / "5827674e-d42e-4688-8609-b1aa34cc4954" / "default" / "part-00000.csv"
     assert lines[-1] == f"Wrote 4177 rows, 13 columns of output {OUTPUT} to {path}"
-    assert set(pd.read_csv(path)["record_time"]) == {5.0}
+    assert pd.read_csv(path)["record_time"].tolist() == pd.read_csv(abalone_csv)["record_time"].tolist()
     assert done.stderr == ""
+
+
+def test_the_abalone_flow_run_twice_writes_the_same_bytes(abalone_csv, tmp_path):
+    for run in ("first", "second"):
+        done = flow_cli(
+            "run", ABALONE_FLOW, "--input", f"abalone.csv={abalone_csv}", "--output", tmp_path / run
+        )
+        assert done.returncode == 0, done.stderr
+
+    part = Path("5827674e-d42e-4688-8609-b1aa34cc4954") / "default" / "part-00000.csv"
+    assert (tmp_path / "first" / part).read_bytes() == (tmp_path / "second" / part).read_bytes()
+
+
+def test_fixed_time_is_what_a_flow_reading_the_clock_gets(tmp_path):
+    (tmp_path / "data.csv").write_text("a\n1\n2\n")
+    flow = tmp_path / "clock.flow"
+    code = "import time\ndf['record_time'] = float(time.time())"
+    flow.write_text(flow_text(source(), transform("clock", "custom_pandas", {"code": code}, ["source"])))
+
+    done = flow_cli(
+        "run", flow, "--input", f"data.csv={tmp_path / 'data.csv'}", "--output", tmp_path, "--fixed-time", 5
+    )
+
+    assert done.returncode == 0, done.stderr
+    written = pd.read_csv(tmp_path / "clock" / "default" / "part-00000.csv")
+    assert written["record_time"].tolist() == [5.0, 5.0]
 
 
 def test_run_writes_parquet_for_a_named_output_and_refits(abalone_csv, tmp_path):
@@ -65,7 +90,7 @@ def test_run_writes_parquet_for_a_named_output_and_refits(abalone_csv, tmp_path)
     written = pd.read_parquet(
         tmp_path / "dc681f4a-e296-48a7-83c3-a2fad429ae8c" / "default" / "part-00000.parquet"
     )
-    assert written.shape == (4177, 10)
+    assert written.shape == (4177, 11)
 
 
 def test_describe_lists_sources_outputs_and_what_runs_locally(tmp_path):
