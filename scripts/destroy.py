@@ -1,8 +1,17 @@
 """Remove what deploy created: ``python -m scripts.destroy`` (``make destroy``).
 
-Deletes the portfolio stack. Buckets are only touched when asked: ``DELETE_PROJECT_BUCKETS=1`` empties
-and deletes the buckets provisioned projects retain (tagged ``sagemaker-fs-ingestion:retained=true``),
-``DELETE_STAGING=1`` deletes every version of every object under the staging prefix.
+Deletes the portfolio stack. Buckets are only touched when asked, and never under something alive:
+
+- ``DELETE_PROJECT_BUCKETS=1`` empties and deletes the buckets provisioned projects retain (tagged
+  ``sagemaker-fs-ingestion:retained=true``) whose project stack is gone (:mod:`scripts.project_buckets`),
+  after listing what it deletes and what it keeps, and why. It refuses when the portfolio stack
+  ``STACK_NAME`` is unknown in the region (neither there nor deleted there): a mistyped name must not
+  clean up anything.
+- ``DELETE_STAGING=1`` deletes every version of every object under the staging prefix, and refuses
+  while any stack other than this portfolio stack (deleted first) still uses the prefix
+  (:mod:`scripts.staging_references`).
+
+Every refusal comes before anything is deleted.
 """
 
 from __future__ import annotations
@@ -13,40 +22,70 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from scripts import PROJECT_ROOT
+from scripts import PROJECT_ROOT, project_buckets
 from scripts.aws import AwsContext
 from scripts.deploy import DEFAULT_STACK, OUTPUTS_FILE
 from scripts.deployer import Deployer
-from scripts.errors import run_main
-from scripts.staging_bucket import bucket_region, staging_location
-
-RETAINED_TAG = ("sagemaker-fs-ingestion:retained", "true")
-PROJECT_BUCKET_PREFIX = "sagemaker-fsi-"
-
-
-def retained_project_buckets(aws: AwsContext) -> list[str]:
-    """This region's buckets that provisioned projects created and kept after their deletion."""
-    s3 = aws.client("s3")
-    found = []
-    for page in s3.get_paginator("list_buckets").paginate(Prefix=PROJECT_BUCKET_PREFIX):
-        for name in (bucket["Name"] for bucket in page.get("Buckets", [])):
-            if (
-                name.startswith(PROJECT_BUCKET_PREFIX)
-                and bucket_region(s3, name) == aws.region
-                and _retained(s3, name)
-            ):
-                found.append(name)
-    return sorted(found)
+from scripts.errors import KitError, run_main
+from scripts.project_buckets import BucketDecision
+from scripts.staging_bucket import Staging, staging_location
+from scripts.staging_references import stacks_using
 
 
-def _retained(s3, bucket: str) -> bool:
+class PortfolioStackNotFoundError(KitError):
+    def __init__(self, stack: str, region: str) -> None:
+        super().__init__(
+            f"stack {stack} does not exist in {region} and was not deleted there, so it is not a portfolio "
+            "whose project buckets DELETE_PROJECT_BUCKETS=1 may delete; nothing was deleted: check "
+            f"STACK_NAME (the portfolio stack, {DEFAULT_STACK} by default) and REGION"
+        )
+
+
+class StagingInUseError(KitError):
+    def __init__(self, staging: Staging, stacks: list[str]) -> None:
+        super().__init__(
+            f"s3://{staging.bucket}/{staging.prefix}/ is still used by stack(s) {', '.join(stacks)} (their "
+            "templates load templates or code from it), so DELETE_STAGING=1 would break them; nothing was "
+            "deleted: delete those stacks first (projects: in SageMaker Studio or with aws sagemaker "
+            "delete-project), or destroy without DELETE_STAGING=1"
+        )
+
+
+def live_stack_id(cfn, stack: str) -> str | None:
+    """The id of the stack named ``stack`` when it exists (in any state but DELETE_COMPLETE)."""
     try:
-        tags = s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+        described = cfn.describe_stacks(StackName=stack)["Stacks"]
     except ClientError as error:
-        if error.response["Error"]["Code"] == "NoSuchTagSet":  # no tags at all: not ours
-            return False
+        if "does not exist" in error.response["Error"].get("Message", ""):
+            return None
         raise
-    return {"Key": RETAINED_TAG[0], "Value": RETAINED_TAG[1]} in tags
+    return next((s["StackId"] for s in described if s["StackStatus"] != "DELETE_COMPLETE"), None)
+
+
+def was_deleted(cfn, stack: str) -> bool:
+    """Whether CloudFormation still lists a deleted stack of this name (it does for 90 days)."""
+    return any(
+        summary["StackName"] == stack
+        for page in cfn.get_paginator("list_stacks").paginate(StackStatusFilter=["DELETE_COMPLETE"])
+        for summary in page.get("StackSummaries", [])
+    )
+
+
+def report_plan(decisions: list[BucketDecision]) -> None:
+    print(f"Retained project buckets: {len(decisions)}")
+    for decision in decisions:
+        action = "delete" if decision.delete else "keep"
+        print(f"  {action:<6} s3://{decision.bucket}: {decision.reason}")
+
+
+def delete_project_buckets(aws: AwsContext, decisions: list[BucketDecision]) -> None:
+    doomed = [decision.bucket for decision in decisions if decision.delete]
+    print(f"Deleting {len(doomed)} retained project bucket(s)")
+    for index, bucket in enumerate(doomed, start=1):
+        print(f"  [{index}/{len(doomed)}] emptying s3://{bucket}")
+        delete_objects(aws, bucket)
+        aws.client("s3").delete_bucket(Bucket=bucket)
+        print(f"  [{index}/{len(doomed)}] deleted s3://{bucket}")
 
 
 def delete_objects(aws: AwsContext, bucket: str, prefix: str = "") -> int:
@@ -73,34 +112,41 @@ def main() -> None:
         "--delete-project-buckets",
         action="store_true",
         default=os.environ.get("DELETE_PROJECT_BUCKETS") == "1",
-        help="also empty and delete the buckets retained by provisioned projects",
+        help="also empty and delete the buckets retained by projects whose stack was deleted",
     )
     parser.add_argument(
         "--delete-staging",
         action="store_true",
         default=os.environ.get("DELETE_STAGING") == "1",
-        help="also delete everything under the staging prefix",
+        help="also delete everything under the staging prefix (refused while a stack uses it)",
     )
     parser.add_argument("--prefix", help="staging prefix (default: S3_PREFIX, else as make package chooses)")
     parser.add_argument("--build-dir", type=Path, default=PROJECT_ROOT / "build")
     args = parser.parse_args()
 
     aws = AwsContext.from_environment(args.region)
-    Deployer(aws.client("cloudformation")).delete(args.stack_name)
+    cfn = aws.client("cloudformation")
+    portfolio = live_stack_id(cfn, args.stack_name)
+    if args.delete_project_buckets and portfolio is None and not was_deleted(cfn, args.stack_name):
+        raise PortfolioStackNotFoundError(args.stack_name, aws.region)
+    staging = None
+    if args.delete_staging:
+        staging = staging_location(aws, prefix=args.prefix)
+        users = stacks_using(cfn, staging.bucket, staging.prefix, exclude=[portfolio] if portfolio else [])
+        if users:
+            raise StagingInUseError(staging, users)
+
+    Deployer(cfn).delete(args.stack_name)
     (args.build_dir / aws.region / OUTPUTS_FILE).unlink(missing_ok=True)
 
     if args.delete_project_buckets:
-        buckets = retained_project_buckets(aws)
-        print(f"Deleting {len(buckets)} retained project bucket(s)")
-        for bucket in buckets:
-            delete_objects(aws, bucket)
-            aws.client("s3").delete_bucket(Bucket=bucket)
-            print(f"  deleted s3://{bucket}")
+        decisions = project_buckets.plan(aws)
+        report_plan(decisions)
+        delete_project_buckets(aws, decisions)
     else:
-        print("Project buckets kept (DELETE_PROJECT_BUCKETS=1 empties and deletes them)")
+        print("Project buckets kept (DELETE_PROJECT_BUCKETS=1 empties and deletes those of deleted projects)")
 
-    if args.delete_staging:
-        staging = staging_location(aws, prefix=args.prefix)
+    if staging is not None:
         print(f"Deleting s3://{staging.bucket}/{staging.prefix}/")
         delete_objects(aws, staging.bucket, staging.prefix + "/")
     else:
