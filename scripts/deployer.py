@@ -2,7 +2,9 @@
 
 A stack that does not exist (or only holds an unexecuted change set, REVIEW_IN_PROGRESS) is created;
 any other is updated; "no changes" is a success. A stack left in ROLLBACK_COMPLETE cannot be updated:
-it is reported, or replaced when the caller asks.
+it is reported, or replaced when the caller asks. An update that would remove or replace a provisioning
+artifact of a Service Catalog product the stack has is refused before it runs (projects launched from
+the artifact would lose it): :class:`scripts.releases.ArtifactGuard`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from scripts.errors import (
     StackInRollbackCompleteError,
     StackOperationFailedError,
 )
+from scripts.releases import ArtifactGuard
 from scripts.stack_events import StackEventStream
 
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
@@ -42,8 +45,10 @@ class Deployer:
         poll_seconds: float = 3.0,
         timeout_seconds: float = 3600.0,
         sleep: Callable[[float], None] = time.sleep,
+        artifact_guard: ArtifactGuard | None = None,
     ) -> None:
         self._cfn = cfn
+        self._artifact_guard = artifact_guard  # made when first needed: most change sets need none
         self._report = report
         self._poll_seconds = poll_seconds
         self._timeout_seconds = timeout_seconds
@@ -79,6 +84,12 @@ class Deployer:
             self._cfn.delete_change_set(ChangeSetName=change_set_id)
             return DeployResult(stack, changed=False, outputs=self.outputs(stack))
         self._report_changes(changes)
+        if change_set_type == "UPDATE" and ArtifactGuard.concerns(changes):
+            try:
+                self._guard().check(stack, template_url, changes)
+            except KitError:
+                self._cfn.delete_change_set(ChangeSetName=change_set_id)
+                raise
 
         events = StackEventStream(self._cfn, stack, self._report)
         self._report(f"Executing change set ({change_set_type.lower()} {stack}):")
@@ -105,6 +116,11 @@ class Deployer:
     def outputs(self, stack: str) -> dict[str, str]:
         stacks = self._describe(stack)
         return {o["OutputKey"]: o["OutputValue"] for o in (stacks[0].get("Outputs", []) if stacks else [])}
+
+    def _guard(self) -> ArtifactGuard:
+        if self._artifact_guard is None:
+            self._artifact_guard = ArtifactGuard.from_environment(self._cfn)
+        return self._artifact_guard
 
     def _describe(self, stack: str) -> list[dict]:
         try:

@@ -26,8 +26,10 @@ from scripts.assemble import (
     render_templates,
 )
 from scripts.aws import AwsContext
+from scripts.deploy import DEFAULT_STACK
 from scripts.errors import TemplateLintError, run_main
 from scripts.lint import CleanLintCache, lint_templates
+from scripts.releases import live_products, live_releases
 from scripts.s3_uploader import S3Uploader, UploadPlan
 from scripts.staging_bucket import (
     DEFAULT_PREFIX,
@@ -69,7 +71,7 @@ def package(
         policy = current_policy(aws, bucket)
         require_publisher(aws, bucket, policy)
     uploader = S3Uploader(aws.client("s3"), bucket)
-    published = published_versions(uploader, staging) if exists else frozenset()
+    published = published_versions(aws, staging, uploader if exists else None, layout.read_version())
     out_dir = build_root / aws.region
     artifacts = build_artifacts(layout, staging, out_dir)
     artifact_plan = uploader.plan(artifacts)
@@ -123,13 +125,27 @@ def _combined(*plans: UploadPlan) -> UploadPlan:
     )
 
 
-def published_versions(uploader: S3Uploader, staging: StagingLocation) -> frozenset[str]:
-    """The versions whose product template is already in the staging bucket."""
-    pattern = re.compile(
-        re.escape(staging.key("product/")) + r"(\d+\.\d+\.\d+)/" + re.escape(PRODUCT_TEMPLATE)
-    )
-    keys = uploader.list_keys(staging.key("product/"))
-    return frozenset(match.group(1) for key in keys if (match := pattern.fullmatch(key)))
+def published_versions(
+    aws: AwsContext,
+    staging: StagingLocation,
+    uploader: S3Uploader | None,
+    version: str,
+    stack: str | None = None,
+) -> frozenset[str]:
+    """The releases the portfolio lists besides ``version``: every provisioning artifact of the live
+    product of the portfolio stack (``stack``, else STACK_NAME, else the default; the truth, which no
+    delete in the staging bucket can shorten: :mod:`scripts.releases`), and every product template
+    published in the staging location (``uploader``; None when the bucket does not exist yet)."""
+    listed = frozenset()
+    if uploader is not None:
+        pattern = re.compile(
+            re.escape(staging.key("product/")) + r"(\d+\.\d+\.\d+)/" + re.escape(PRODUCT_TEMPLATE)
+        )
+        keys = uploader.list_keys(staging.key("product/"))
+        listed = frozenset(match.group(1) for key in keys if (match := pattern.fullmatch(key)))
+    stack = stack or os.environ.get("STACK_NAME") or DEFAULT_STACK
+    products = live_products(aws.client("cloudformation"), aws.client("servicecatalog"), stack)
+    return listed | live_releases(products, staging, listed, version)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from scripts.aws import AwsContext
 from scripts.errors import (
     BucketAccessDeniedError,
     BucketInOtherRegionError,
+    KitError,
     MissingSeedFilesError,
     NoCredentialsFoundError,
     PlaceholderError,
@@ -28,6 +29,7 @@ from scripts.errors import (
     TemplateTooLargeError,
 )
 from scripts.package import package
+from scripts.releases import LiveProduct, live_releases
 from scripts.staging_bucket import default_bucket_name
 from tests.conftest import ACCOUNT, PROJECT_ROOT, REGION
 
@@ -389,3 +391,61 @@ def test_a_template_that_linted_clean_is_not_linted_again(run_package, layout, m
         run_package()
     with pytest.raises(TemplateLintError):  # a template with findings is never remembered as clean
         run_package()
+
+
+# --- releases: the live product's artifacts, not the staging bucket's listing, say what exists ---------
+
+
+def live_product(*names: str, urls: dict[str, str] | None = None) -> LiveProduct:
+    deployed = {name: STAGING.url(STAGING.product_template_key(name)) for name in names}
+    return LiveProduct("portfolio", "Product", "prod-abc", names, {**deployed, **(urls or {})})
+
+
+def test_every_live_release_is_kept_whatever_the_staging_bucket_lists():
+    product = live_product("1.0.0", "1.1.0")
+    assert live_releases([product], STAGING, frozenset({"1.0.0", "1.1.0"}), "1.2.0") == {"1.0.0", "1.1.0"}
+    # the release being packaged is uploaded now, so its template may be missing yet
+    assert live_releases([product], STAGING, frozenset({"1.0.0"}), "1.1.0") == {"1.0.0", "1.1.0"}
+    assert live_releases([], STAGING, frozenset({"1.0.0"}), "1.1.0") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("product", "published", "message"),
+    [
+        (
+            live_product("1.0.0", "1.1.0"),
+            frozenset({"1.1.0"}),
+            "release 1.0.0 is a provisioning artifact of product prod-abc (stack portfolio) but its product "
+            "template s3://kit-staging-bucket/kit/product/1.0.0/project-s3-fs-ingestion.yaml is gone from "
+            "the staging bucket: restore the object from its previous version (the bucket is versioned: "
+            "aws s3api list-object-versions), then package again",
+        ),
+        (
+            live_product("1.0.0", urls={"1.0.0": "https://old.s3.us-east-1.amazonaws.com/p/t.yaml"}),
+            frozenset({"1.0.0"}),
+            "release 1.0.0 of product prod-abc (stack portfolio) was created from "
+            "https://old.s3.us-east-1.amazonaws.com/p/t.yaml, not from s3://kit-staging-bucket/kit/: package "
+            "to the staging location its releases were published to (set CFN_BUCKET_NAME and S3_PREFIX to "
+            "that URL's bucket and prefix)",
+        ),
+        (
+            live_product("1.0.0", "beta"),
+            frozenset({"1.0.0", "beta"}),
+            "product prod-abc of stack portfolio has a provisioning artifact named 'beta', which is not a "
+            "release (MAJOR.MINOR.PATCH) this kit can keep, and a deploy would remove it: delete that "
+            "artifact by hand once no project uses it (aws servicecatalog delete-provisioning-artifact "
+            "--product-id prod-abc ...)",
+        ),
+    ],
+    ids=["template-deleted-from-staging", "published-elsewhere", "not-a-release"],
+)
+def test_a_live_release_the_package_cannot_keep_is_refused(product, published, message):
+    with pytest.raises(KitError) as raised:
+        live_releases([product], STAGING, published, "1.2.0")
+    assert str(raised.value) == message
+
+
+def test_packaging_reads_the_live_product_of_stack_name(run_package, monkeypatch):
+    """No portfolio stack: the releases are what the staging location holds (plus this one)."""
+    monkeypatch.setenv("STACK_NAME", "no-such-portfolio")
+    assert [r.version for r in run_package().releases] == ["1.0.0"]
