@@ -1,7 +1,8 @@
 """What a real account with SageMaker Studio already has, created in the emulator through the public
 API (so it is exactly what a client would see): the Service Catalog launch and use roles, a Studio
 domain whose default user settings carry an execution role, and the SageMaker default bucket.
-Idempotent: a region already bootstrapped is left alone."""
+Idempotent: a region already bootstrapped is left alone. A region AWS does not have is refused before
+anything is called (:class:`scripts.local.regions.RegionNotServedError`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import json
 
 import boto3
 from botocore.config import Config
+
+from scripts.local import regions
 
 EXECUTION_ROLE = "AmazonSageMaker-ExecutionRole-local"
 SERVICE_CATALOG_ROLES = {
@@ -34,6 +37,7 @@ def _trust(*services: str) -> str:
 
 
 def bootstrap(endpoint: str, region: str) -> None:
+    regions.require(region)
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
     config = Config(retries={"max_attempts": 1})
 

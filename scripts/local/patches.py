@@ -14,8 +14,11 @@ from moto.awslambda import models as lambda_models
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.utils import convert_to_flask_response
+from moto.moto_server import threaded_moto_server
 from moto.s3.models import FakeBucket
 
+from scripts.local import failures
 from scripts.local.cloudformation import engine, parameters
 
 
@@ -207,6 +210,58 @@ def _validate_template(self: CloudFormationBackend, template: str) -> list[Any]:
     return _original_validate_template(self, template)
 
 
+_original_flask_call = convert_to_flask_response.__call__
+
+
+def _flask_response(self: convert_to_flask_response, args: Any = None, **kwargs: Any):
+    """``convert_to_flask_response.__call__`` runs every handler of the server. It lets any exception
+    but ``ClientError`` reach Flask, which answers an HTML page with HTTP 500 that clients retry for
+    seconds: a NotImplementedError (an operation moto lacks), the KeyError of a region moto has no
+    backend for, a bug. Here a request signed for a region that does not exist is refused before the
+    handler runs, and what escapes the handler becomes an AWS error in the service's protocol
+    (:mod:`scripts.local.failures`); moto's own errors (``HTTPException``) pass through."""
+    from flask import current_app, request
+    from werkzeug.exceptions import HTTPException
+
+    service = getattr(current_app, "service", None)
+    refused = failures.refuse_unknown_region(service, request)
+    if refused is not None:
+        return refused
+    try:
+        return _original_flask_call(self, args, **kwargs)
+    except HTTPException:
+        raise
+    except Exception as failure:
+        answer = failures.answer_failure(service, request, failure)
+        if answer is None:
+            raise
+        return answer
+
+
+_original_create_backend_app = threaded_moto_server.create_backend_app
+
+
+def _unrouted(error: Exception):
+    from flask import current_app, request
+
+    answer = failures.answer_unrouted(getattr(current_app, "service", None), request, error)
+    return error if answer is None else answer
+
+
+def _create_backend_app(service: str):
+    """``threaded_moto_server.create_backend_app`` builds the Flask app of one service. A request no
+    route of it matches (an operation moto has no URL for, as most REST operations it lacks) gets
+    Flask's HTML 404 page, or 405 for a method the path does not take. Here both are answered as an
+    unsupported operation, in the service's protocol (:mod:`scripts.local.failures`). Only werkzeug's
+    own NotFound/MethodNotAllowed reach these handlers: moto's 404 errors are other classes."""
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+    app = _original_create_backend_app(service)
+    app.register_error_handler(NotFound, _unrouted)
+    app.register_error_handler(MethodNotAllowed, _unrouted)
+    return app
+
+
 PATCHES: tuple[tuple[object, str, Callable[..., Any] | property], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
     (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
@@ -222,6 +277,8 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property], ...] = (
     (CloudFormationResponse, "create_stack", _create_stack),
     (CloudFormationResponse, "update_stack", _update_stack),
     (CloudFormationResponse, "create_change_set", _create_change_set),
+    (convert_to_flask_response, "__call__", _flask_response),
+    (threaded_moto_server, "create_backend_app", _create_backend_app),
 )
 
 

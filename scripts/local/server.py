@@ -1,7 +1,9 @@
 """The emulator process: moto's ThreadedMotoServer with our extensions, until SIGTERM/SIGINT.
 
 Run by :mod:`scripts.local.process` as ``python -m scripts.local serve``; the state file is written
-once the server answers and the account is bootstrapped, and removed on the way out."""
+once the server answers and the account is bootstrapped, and removed on the way out. Started for a
+region AWS does not have, the server still runs (so it answers each request for that region with
+an AWS error naming it) but bootstraps no region, and says so in its log."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from scripts.local.bootstrap import bootstrap
 from scripts.local.extensions import install
+from scripts.local.regions import RegionNotServedError
 
 
 def serve(port: int, region: str, state_file: Path) -> None:
@@ -27,12 +30,17 @@ def serve(port: int, region: str, state_file: Path) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        bootstrap(endpoint, region)
+        bootstrapped = [region]
+        try:
+            bootstrap(endpoint, region)
+        except RegionNotServedError as refused:
+            print(f"{refused}; no region bootstrapped", flush=True)
+            bootstrapped = []
         state = {
             "pid": os.getpid(),
             "port": port,
             "endpoint": endpoint,
-            "regions": [region],
+            "regions": bootstrapped,
             "started": time.time(),
         }
         state_file.write_text(json.dumps(state))
