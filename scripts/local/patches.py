@@ -7,6 +7,7 @@ them no longer exists, so a moto upgrade fails at start-up (and in the tests), n
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.utils import convert_to_flask_response
 from moto.moto_server import threaded_moto_server
 from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
 
 from scripts.local import failures
 from scripts.local.cloudformation import engine, parameters
@@ -262,6 +264,58 @@ def _create_backend_app(service: str):
     return app
 
 
+_FILTER_RULE_NAME = re.compile(r"<Name>\s*(prefix|suffix)\s*</Name>", re.IGNORECASE)
+_original_notification_config = S3Response._notification_config_from_body
+
+
+def _notification_config_from_body(self: S3Response) -> dict[str, Any]:
+    """``S3Response._notification_config_from_body`` asserts that a key filter rule is named ``prefix``
+    or ``suffix`` in lower case (any other spelling is an AssertionError). S3 takes the name in any
+    case and answers ``Prefix``/``Suffix``, so a configuration read back and put again failed. Here the
+    name is lower-cased before moto reads the body: the form moto stores and matches keys with."""
+    body = self.body.decode() if isinstance(self.body, bytes) else self.body
+    if body:
+        self.body = _FILTER_RULE_NAME.sub(lambda match: f"<Name>{match[1].lower()}</Name>", body)
+    return _original_notification_config(self)
+
+
+def _notification_entry(notification: Any, arn_key: str) -> dict[str, Any]:
+    entry = {"Id": notification.id, arn_key: notification.arn, "Events": list(notification.events)}
+    rules = notification.filters.get("S3Key", {}).get("FilterRule")
+    if rules:
+        rules = rules if isinstance(rules, list) else [rules]
+        entry["Filter"] = {
+            "Key": {
+                "FilterRules": [{"Name": rule["Name"].capitalize(), "Value": rule["Value"]} for rule in rules]
+            }
+        }
+    return entry
+
+
+def _get_bucket_notification(self: S3Response):
+    """``S3Response.get_bucket_notification`` answers only the topic, queue and Lambda configurations,
+    although moto stores EventBridgeConfiguration (``NotificationConfiguration.event_bridge``): a
+    bucket sending its events to EventBridge read back as sending nothing, and a read-modify-write
+    turned it off. Here the answer carries ``EventBridgeConfiguration`` as S3's does, and names key
+    filter rules ``Prefix``/``Suffix`` as S3 does whatever case they were put in."""
+    from moto.core.responses import ActionResult, EmptyResult
+
+    configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+    self.data["Action"] = "GetBucketNotificationConfiguration"
+    if not configuration:
+        return self.serialized(EmptyResult())
+    result: dict[str, Any] = {
+        "TopicConfigurations": [_notification_entry(n, "TopicArn") for n in configuration.topic],
+        "QueueConfigurations": [_notification_entry(n, "QueueArn") for n in configuration.queue],
+        "LambdaFunctionConfigurations": [
+            _notification_entry(n, "LambdaFunctionArn") for n in configuration.cloud_function
+        ],
+    }
+    if configuration.event_bridge is not None:
+        result["EventBridgeConfiguration"] = {}
+    return self.serialized(ActionResult(result))
+
+
 PATCHES: tuple[tuple[object, str, Callable[..., Any] | property], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
     (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
@@ -279,6 +333,8 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property], ...] = (
     (CloudFormationResponse, "create_change_set", _create_change_set),
     (convert_to_flask_response, "__call__", _flask_response),
     (threaded_moto_server, "create_backend_app", _create_backend_app),
+    (S3Response, "get_bucket_notification", _get_bucket_notification),
+    (S3Response, "_notification_config_from_body", _notification_config_from_body),
 )
 
 
