@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +32,41 @@ def required_properties(
             f"[{', '.join(missing)}] not found."
         )
     return properties
+
+
+class AlreadyExists(JsonRESTError):
+    """CloudFormation's HandlerErrorCode ``AlreadyExists``: a named resource that exists already."""
+
+    code = 400
+
+    def __init__(self, resource_type: str, identifier: str) -> None:
+        super().__init__(
+            "AlreadyExists",
+            f"Resource of type '{resource_type}' with identifier '{identifier}' already exists.",
+        )
+
+
+def generated_name(resource_name: str, limit: int, suffix: str = "") -> str:
+    """The name CloudFormation gives a resource whose template names none: moto's
+    ``<stack>-<logical id>-<random>`` cut to the service's ``limit`` (keeping the random part) and,
+    for a FIFO queue or topic, ending in ``suffix`` (``.fifo``)."""
+    head, _, random_part = resource_name.rpartition("-")
+    room = limit - len(suffix) - len(random_part) - 1
+    return f"{head[:room].rstrip('-')}-{random_part}{suffix}" if head else resource_name[:limit]
+
+
+def api_value(value: Any) -> str:
+    """A template value as the query APIs take attribute values: booleans as true/false, objects as
+    JSON, everything else as text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def tag_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {tag["Key"]: str(tag["Value"]) for tag in tags or []}
 
 
 def reject_unsupported(resource_type: str, properties: dict[str, Any], unsupported: Iterable[str]) -> None:
