@@ -1,5 +1,6 @@
-"""The messaging types of the product template in the emulator: SQS queues (FIFO too) and Lambda
-event source mappings. Each is deployed, read back through its service's own API, given the Ref and
+"""The messaging types of the product template in the emulator: SQS queues (FIFO too), Lambda event
+source mappings, SNS topics, topic policies and subscriptions, CloudWatch alarms and EventBridge rules
+targeting a FIFO queue. Each is deployed, read back through its service's own API, given the Ref and
 GetAtt values AWS documents, updated as AWS updates it, and gone with its stack."""
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ def cloudformation(emulator):
 @pytest.fixture(scope="module")
 def sqs(emulator):
     return emulator.client("sqs")
+
+
+@pytest.fixture(scope="module")
+def sns(emulator):
+    return emulator.client("sns")
 
 
 def queue_attributes(sqs, name: str) -> dict[str, str]:
@@ -311,3 +317,281 @@ def test_a_bad_event_source_mapping_fails_with_lambdas_error(cloudformation, fun
     assert stack_status(cloudformation, stack) == "ROLLBACK_COMPLETE"
     failed = failure_reason(cloudformation, stack, "Mapping")
     assert reason in failed and "InvalidParameterValueException" in failed
+
+
+# -- AWS::SNS::Topic, TopicPolicy, Subscription ----------------------------------------------------
+def topic_policy(sid: str) -> dict:
+    return {
+        "Type": "AWS::SNS::TopicPolicy",
+        "Properties": {
+            "Topics": [{"Ref": "Alarms"}],
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": sid,
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Action": "sns:Publish",
+                        "Resource": {"Ref": "Alarms"},
+                    }
+                ],
+            },
+        },
+    }
+
+
+def topic(display_name: str, **properties) -> dict:
+    return {
+        "Type": "AWS::SNS::Topic",
+        "Properties": {"TopicName": "project-alarms", "DisplayName": display_name, **properties},
+    }
+
+
+EMAIL = {
+    "Type": "AWS::SNS::Subscription",
+    "Properties": {"TopicArn": {"Ref": "Alarms"}, "Protocol": "email", "Endpoint": "team@example.com"},
+}
+TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:project-alarms"
+TOPIC_REFS = {
+    "TopicRef": ref("Alarms"),
+    "TopicArn": getatt("Alarms", "TopicArn"),
+    "TopicName": getatt("Alarms", "TopicName"),
+    "PolicyRef": ref("AlarmsPolicy"),
+    "PolicyId": getatt("AlarmsPolicy", "Id"),
+    "SubscriptionRef": ref("Email"),
+    "SubscriptionArn": getatt("Email", "Arn"),
+}
+
+
+def policy_sids(sns) -> list[str]:
+    policy = json.loads(sns.get_topic_attributes(TopicArn=TOPIC_ARN)["Attributes"]["Policy"])
+    return [statement.get("Sid") for statement in policy["Statement"]]
+
+
+def test_a_topic_its_policy_and_a_pending_email_subscription(cloudformation, sns):
+    resources = {"Alarms": topic("Project alarms"), "AlarmsPolicy": topic_policy("One"), "Email": EMAIL}
+    stack = create(cloudformation, resources, TOPIC_REFS)
+    assert stack_status(cloudformation, stack) == "CREATE_COMPLETE"
+    got = outputs(cloudformation, stack)
+    subscription = got["SubscriptionRef"]
+    assert subscription.startswith(f"{TOPIC_ARN}:")
+    assert got == {
+        "TopicRef": TOPIC_ARN,
+        "TopicArn": TOPIC_ARN,
+        "TopicName": "project-alarms",
+        "PolicyRef": got["PolicyId"],
+        "PolicyId": got["PolicyId"],
+        "SubscriptionRef": subscription,
+        "SubscriptionArn": subscription,
+    }
+    assert got["PolicyId"].startswith(f"{stack}-AlarmsPolicy-")
+    assert sns.get_topic_attributes(TopicArn=TOPIC_ARN)["Attributes"]["DisplayName"] == "Project alarms"
+    assert policy_sids(sns) == ["One"]
+
+    [listed] = sns.list_subscriptions_by_topic(TopicArn=TOPIC_ARN)["Subscriptions"]
+    assert listed == {
+        "SubscriptionArn": "PendingConfirmation",
+        "Owner": ACCOUNT,
+        "Protocol": "email",
+        "Endpoint": "team@example.com",
+        "TopicArn": TOPIC_ARN,
+    }
+    attributes = sns.get_subscription_attributes(SubscriptionArn=subscription)["Attributes"]
+    assert (attributes["PendingConfirmation"], attributes["ConfirmationWasAuthenticated"]) == (
+        "true",
+        "false",
+    )
+
+    # a new display name updates the topic in place: its policy and subscription stay
+    resources["Alarms"] = topic("Alarms of the project")
+    assert update(cloudformation, stack, resources, TOPIC_REFS) == "UPDATE_COMPLETE"
+    assert (
+        sns.get_topic_attributes(TopicArn=TOPIC_ARN)["Attributes"]["DisplayName"] == "Alarms of the project"
+    )
+    assert policy_sids(sns) == ["One"]
+    assert [s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=TOPIC_ARN)["Subscriptions"]] == [
+        "team@example.com"
+    ]
+
+    resources["AlarmsPolicy"] = topic_policy("Two")
+    assert update(cloudformation, stack, resources, TOPIC_REFS) == "UPDATE_COMPLETE"
+    assert policy_sids(sns) == ["Two"]
+
+    # without the policy resource, the topic has SNS's default policy again
+    del resources["AlarmsPolicy"]
+    assert update(cloudformation, stack, resources) == "UPDATE_COMPLETE"
+    assert policy_sids(sns) == ["__default_statement_ID"]
+
+    cloudformation.delete_stack(StackName=stack)
+    assert TOPIC_ARN not in {t["TopicArn"] for t in sns.list_topics()["Topics"]}
+    assert not [s for s in sns.list_subscriptions()["Subscriptions"] if s["TopicArn"] == TOPIC_ARN]
+
+
+def test_a_subscription_updates_its_attributes_and_is_replaced_for_a_new_endpoint(cloudformation, sns):
+    filtered = {
+        "Type": "AWS::SNS::Subscription",
+        "Properties": {**EMAIL["Properties"], "FilterPolicy": {"severity": ["high"]}},
+    }
+    resources = {"Alarms": topic("Filtered"), "Email": filtered}
+    refs = {"Ref": ref("Email")}
+    stack = create(cloudformation, resources, refs)
+    assert stack_status(cloudformation, stack) == "CREATE_COMPLETE"
+    arn = outputs(cloudformation, stack)["Ref"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert json.loads(attributes["FilterPolicy"]) == {"severity": ["high"]}
+
+    resources["Email"] = EMAIL
+    assert update(cloudformation, stack, resources, refs) == "UPDATE_COMPLETE"
+    assert outputs(cloudformation, stack)["Ref"] == arn
+    assert "FilterPolicy" not in sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+
+    resources["Email"] = {
+        "Type": "AWS::SNS::Subscription",
+        "Properties": {**EMAIL["Properties"], "Endpoint": "oncall@example.com"},
+    }
+    assert update(cloudformation, stack, resources, refs) == "UPDATE_COMPLETE"
+    assert outputs(cloudformation, stack)["Ref"] != arn
+    endpoints = [s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=TOPIC_ARN)["Subscriptions"]]
+    assert endpoints == ["oncall@example.com"]
+    cloudformation.delete_stack(StackName=stack)
+
+
+def test_a_topic_name_taken_is_not_adopted(cloudformation, sns):
+    taken = sns.create_topic(Name="taken-topic")["TopicArn"]
+    stack = create(
+        cloudformation, {"T": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "taken-topic"}}}
+    )
+    assert stack_status(cloudformation, stack) == "ROLLBACK_COMPLETE"
+    assert "with identifier 'taken-topic' already exists" in failure_reason(cloudformation, stack, "T")
+    assert taken in {t["TopicArn"] for t in sns.list_topics()["Topics"]}
+
+
+# -- AWS::CloudWatch::Alarm ------------------------------------------------------------------------
+def alarm(threshold: int, **properties) -> dict:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": "dead-letters",
+            "AlarmDescription": "Events wait in the dead-letter queue",
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeadLetters", "QueueName"]}}],
+            "Statistic": "Maximum",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "Alarms"}],
+            **properties,
+        },
+    }
+
+
+def test_a_metric_alarm_on_a_queue_with_a_topic_action(emulator, cloudformation):
+    cloudwatch = emulator.client("cloudwatch")
+    resources = {
+        "DeadLetters": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "alarm-dlq"}},
+        "Alarms": topic("Alarm topic"),
+        "DeadLetterAlarm": alarm(0),
+    }
+    refs = {"Ref": ref("DeadLetterAlarm"), "Arn": getatt("DeadLetterAlarm", "Arn")}
+    stack = create(cloudformation, resources, refs)
+    assert stack_status(cloudformation, stack) == "CREATE_COMPLETE"
+    assert outputs(cloudformation, stack) == {
+        "Ref": "dead-letters",
+        "Arn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:dead-letters",
+    }
+    [described] = cloudwatch.describe_alarms(AlarmNames=["dead-letters"])["MetricAlarms"]
+    assert described["StateValue"] == "INSUFFICIENT_DATA"
+    assert described["Namespace"] == "AWS/SQS"
+    assert described["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert described["Dimensions"] == [{"Name": "QueueName", "Value": "alarm-dlq"}]
+    assert (described["Statistic"], described["Period"], described["EvaluationPeriods"]) == ("Maximum", 60, 1)
+    assert (described["Threshold"], described["ComparisonOperator"]) == (0.0, "GreaterThanThreshold")
+    assert described["TreatMissingData"] == "notBreaching"
+    assert described["AlarmActions"] == [TOPIC_ARN]
+    assert described["ActionsEnabled"] is True
+
+    cloudwatch.set_alarm_state(AlarmName="dead-letters", StateValue="ALARM", StateReason="test")
+    resources["DeadLetterAlarm"] = alarm(5, Tags=[{"Key": "team", "Value": "ingest"}])
+    assert update(cloudformation, stack, resources, refs) == "UPDATE_COMPLETE"
+    [described] = cloudwatch.describe_alarms(AlarmNames=["dead-letters"])["MetricAlarms"]
+    assert described["Threshold"] == 5.0
+    assert described["StateValue"] == "ALARM"  # an update keeps the alarm's state, as PutMetricAlarm does
+    arn = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:dead-letters"
+    assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team", "Value": "ingest"}]
+
+    cloudformation.delete_stack(StackName=stack)
+    assert cloudwatch.describe_alarms(AlarmNames=["dead-letters"])["MetricAlarms"] == []
+
+
+def test_an_alarm_on_metric_math_is_refused(cloudformation):
+    resources = {
+        "DeadLetters": {"Type": "AWS::SQS::Queue"},
+        "Alarms": topic("Math"),
+        "DeadLetterAlarm": alarm(0, Metrics=[{"Id": "m", "Expression": "SUM(METRICS())"}]),
+    }
+    del resources["DeadLetterAlarm"]["Properties"]["MetricName"]
+    stack = create(cloudformation, resources)
+    assert stack_status(cloudformation, stack) == "ROLLBACK_COMPLETE"
+    assert "properties Metrics are not supported by the local emulator" in failure_reason(
+        cloudformation, stack, "DeadLetterAlarm"
+    )
+
+
+# -- AWS::Events::Rule (moto's handler) ------------------------------------------------------------
+def rule(group: str) -> dict:
+    return {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "Name": "object-created",
+            "State": "ENABLED",
+            "EventPattern": {"source": ["aws.s3"], "detail-type": ["Object Created"]},
+            "Targets": [
+                {
+                    "Id": "ingestion-queue",
+                    "Arn": {"Fn::GetAtt": ["Ingest", "Arn"]},
+                    "SqsParameters": {"MessageGroupId": group},
+                    "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400},
+                    "DeadLetterConfig": {"Arn": {"Fn::GetAtt": ["DeadLetters", "Arn"]}},
+                }
+            ],
+        },
+    }
+
+
+def test_a_rule_targets_a_fifo_queue_with_a_message_group_and_a_dead_letter_queue(emulator, cloudformation):
+    events = emulator.client("events")
+    resources = {
+        "Ingest": fifo_queue("rule-ingest.fifo"),
+        "DeadLetters": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "rule-dlq"}},
+        "Created": rule("ingest"),
+    }
+    refs = {"Ref": ref("Created"), "Arn": getatt("Created", "Arn")}
+    stack = create(cloudformation, resources, refs)
+    assert stack_status(cloudformation, stack) == "CREATE_COMPLETE"
+    assert outputs(cloudformation, stack) == {
+        "Ref": "object-created",
+        "Arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/object-created",
+    }
+    described = events.describe_rule(Name="object-created")
+    assert described["State"] == "ENABLED"
+    assert json.loads(described["EventPattern"]) == {"source": ["aws.s3"], "detail-type": ["Object Created"]}
+    expected = {
+        "Id": "ingestion-queue",
+        "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:rule-ingest.fifo",
+        "SqsParameters": {"MessageGroupId": "ingest"},
+        "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400},
+        "DeadLetterConfig": {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:rule-dlq"},
+    }
+    assert events.list_targets_by_rule(Rule="object-created")["Targets"] == [expected]
+
+    resources["Created"] = rule("ingest-2")
+    assert update(cloudformation, stack, resources, refs) == "UPDATE_COMPLETE"
+    [target] = events.list_targets_by_rule(Rule="object-created")["Targets"]
+    assert target == {**expected, "SqsParameters": {"MessageGroupId": "ingest-2"}}
+
+    cloudformation.delete_stack(StackName=stack)
+    assert "object-created" not in {r["Name"] for r in events.list_rules()["Rules"]}
