@@ -36,6 +36,7 @@ os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+
 from pipeline.flow import Flow, FlowError
 
 REQUIRED_VARIABLES = (
