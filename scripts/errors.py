@@ -83,6 +83,13 @@ class TemplateTooLargeError(KitError):
         )
 
 
+class UnknownRegionError(KitError):
+    def __init__(self, region: str, known: str, suggestions: list[str]) -> None:
+        super().__init__(
+            f"{region!r} is not an AWS region ({known}): set REGION to one, e.g. {' or '.join(suggestions)}"
+        )
+
+
 class TemplateLintError(KitError):
     def __init__(self, count: int, packaging: bool = False) -> None:
         consequence = "; nothing was uploaded: fix them and package again" if packaging else ": fix them"

@@ -7,6 +7,8 @@ themselves only see boto3's usual configuration. ``python -m scripts.target env`
 prints the same environment as shell exports, for a shell, a notebook kernel or the AWS CLI.
 
 TARGET=auto (the default) means local when no AWS credentials resolve and no endpoint is configured.
+An unknown region is refused before anything starts (the emulator included); the jobs check the region
+botocore resolves too (:func:`scripts.aws.check_region`).
 """
 
 from __future__ import annotations
@@ -68,6 +70,13 @@ def choose(requested: str | None = None) -> Target:
     return Target("aws", f"credentials from {credentials.method}; TARGET=local for the emulator")
 
 
+def target_region(target: Target) -> str | None:
+    """The region the job will use, when known before it starts: the local target's, or REGION."""
+    if target.name == "local":
+        return local_region()
+    return os.environ.get("REGION") or None  # else botocore's own resolution, checked by the job
+
+
 def local_environment(endpoint: str, region: str) -> dict[str, str]:
     """Variables pointing boto3 and the AWS CLI at the emulator (``""`` means unset)."""
     environment = dict.fromkeys(_USER_AWS_VARIABLES, "")
@@ -121,6 +130,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     target = choose()
+    region = target_region(target)
+    if region:
+        from scripts.aws import check_region  # imports botocore, which every job imports anyway
+
+        check_region(region)
     print(target.banner(), file=sys.stderr, flush=True)
     environment = activate(target)
     if args.command == "env":
