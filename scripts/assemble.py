@@ -263,7 +263,7 @@ def _check_seed(seed_dir: Path) -> None:
 def _render_template(path: Path, values: dict, releases: tuple[Release, ...] = ()) -> bytes:
     if not path.is_file():
         raise KitError(f"template {path} not found: restore it (git checkout -- cfn-templates)")
-    document = placeholders.render(cfn_yaml.loads(path.read_text()), values, releases)
+    document = placeholders.render(cfn_yaml.loads(path.read_text(), str(path)), values, releases)
     body = cfn_yaml.dumps(document).encode()
     if len(body) > TEMPLATE_SIZE_LIMIT:
         raise TemplateTooLargeError(path.name, len(body), TEMPLATE_SIZE_LIMIT)

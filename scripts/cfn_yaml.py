@@ -4,6 +4,8 @@ PyYAML's safe loader rejects CloudFormation's tags; here each tag becomes a :cla
 dumps back as the same tag, so a template survives a load/modify/dump round trip. Timestamps are not
 resolved (``2010-09-09`` stays a string) and keys keep their order, so dumping is deterministic.
 libyaml's parser and emitter do the work (ten times faster than PyYAML's pure-Python ones).
+A key written twice keeps its last value here, as in PyYAML; cfn-lint refuses it (the packager lints
+the source templates too, so it never publishes a template built from such a source).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from scripts.errors import TemplateSyntaxError
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,37 @@ _Dumper.add_representer(Tagged, _represent_tagged)
 _Dumper.add_representer(str, _represent_str)
 
 
-def loads(text: str) -> dict:
-    document = yaml.load(text, Loader=_Loader)
+def loads(text: str, source: str = "<template>") -> dict:
+    """Parse a template; ``source`` (its path) names it in a :class:`TemplateSyntaxError`, with the
+    line, when it is not YAML or not a mapping."""
+    try:
+        document = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        raise TemplateSyntaxError(_syntax_message(error, text, source)) from None
     if not isinstance(document, dict):
-        raise ValueError("a CloudFormation template must be a YAML mapping")
+        found = "nothing" if document is None else f"a {type(document).__name__}"
+        raise TemplateSyntaxError(
+            f"{source}:1: a CloudFormation template must be a YAML mapping, found {found}: fix the YAML"
+        )
     return document
+
+
+def _syntax_message(error: yaml.YAMLError, text: str, source: str) -> str:
+    """One line: ``file:line: what is wrong (what the parser was doing, from which line)``."""
+    if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + 1
+        code = ord(error.character) if isinstance(error.character, str) else error.character
+        return f"{source}:{line}: YAML syntax error, character #x{code:04x}: {error.reason}: fix the YAML"
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return f"{source}: not valid YAML, {' '.join(str(error).split())}: fix the YAML"
+    mark = error.problem_mark or error.context_mark
+    where = f"{source}:{mark.line + 1}" if mark else source
+    problem = " ".join((error.problem or "not valid YAML").split())
+    context = ""
+    if error.context:
+        started = f" on line {error.context_mark.line + 1}" if error.context_mark else ""
+        context = f" ({' '.join(error.context.split())}{started})"
+    return f"{where}: YAML syntax error, {problem}{context}: fix the YAML"
 
 
 def dumps(document: dict) -> str:

@@ -83,6 +83,11 @@ class TemplateTooLargeError(KitError):
         )
 
 
+class TemplateSyntaxError(KitError, ValueError):
+    """A template that is not YAML, or not a mapping; the message names the file and line.
+    A ValueError too, for callers that catch what a parser raises."""
+
+
 class UnknownRegionError(KitError):
     def __init__(self, region: str, known: str, suggestions: list[str]) -> None:
         super().__init__(
