@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from scripts import cfn_yaml, placeholders
+from scripts import artifact_limits, cfn_yaml, placeholders
 from scripts.errors import KitError, MissingSeedFilesError, TemplateTooLargeError
 from scripts.placeholders import Release
 from scripts.zipping import build_zip, tree_entries
@@ -150,28 +150,41 @@ def assemble(
 def build_artifacts(
     layout: SourceLayout, staging: StagingLocation, out_dir: Path
 ) -> tuple[BuiltObject, BuiltObject]:
-    """Write the seed zip and the function zip into ``out_dir`` (emptied first)."""
+    """Write the seed zip and the function zip into ``out_dir`` (emptied first), each within the size
+    limits of the service that takes it (:mod:`scripts.artifact_limits`)."""
     layout.read_version()
     _check_seed(layout.seed_dir)
+    function_source = layout.seed_dir / FUNCTION_SOURCE
+    entries = {
+        "seed-code": tree_entries(layout.seed_dir),
+        "function-code": [(function_source.name, function_source)],
+    }
+    for role, files in entries.items():  # before reading any file
+        artifact_limits.check_sources(role, files)
     if out_dir.exists():
         shutil.rmtree(out_dir)
 
     seed = _write(
         out_dir / "artifacts" / f"{SEED_NAME}.zip",
-        build_zip(tree_entries(layout.seed_dir)),
+        _zip("seed-code", entries["seed-code"]),
         role="seed-code",
         key_pattern=staging.key(f"artifacts/{SEED_NAME}-{{digest}}.zip"),
         tagged=True,
     )
-    function_source = layout.seed_dir / FUNCTION_SOURCE
     function = _write(
         out_dir / "artifacts" / "start-fs-ingestion.zip",
-        build_zip([(function_source.name, function_source)]),
+        _zip("function-code", entries["function-code"]),
         role="function-code",
         key_pattern=staging.key("artifacts/start-fs-ingestion-{digest}.zip"),
         tagged=True,
     )
     return seed, function
+
+
+def _zip(role: str, entries: list[tuple[str, Path]]) -> bytes:
+    body = build_zip(entries)
+    artifact_limits.check_archive(role, body)
+    return body
 
 
 def render_templates(

@@ -88,6 +88,11 @@ class TemplateSyntaxError(KitError, ValueError):
     A ValueError too, for callers that catch what a parser raises."""
 
 
+class ArchiveTooLargeError(KitError):
+    def __init__(self, what: str, size: str, limit: str, fix: str) -> None:
+        super().__init__(f"{what} is {size}, over {limit}: {fix}; nothing was uploaded")
+
+
 class UnknownRegionError(KitError):
     def __init__(self, region: str, known: str, suggestions: list[str]) -> None:
         super().__init__(
