@@ -5,6 +5,8 @@ versions of the published code, the same sources always give the same bytes, and
 each file must go in S3. The product template pins the seed and function code by object version; those
 versions exist only once the zips are uploaded, so the packager first renders with :data:`PENDING`
 stand-ins (enough to lint) and renders again with the real versions before publishing a template.
+The manifest says where every object of a build is in S3, so the packager writes it only once they
+all are (:func:`write_manifest`); :func:`assemble`, the offline build, writes it at once.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import json
 import re
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -128,6 +130,18 @@ class Build:
         """True while a template still holds a stand-in version: it must not be published."""
         return PENDING in self.code_versions.values()
 
+    @property
+    def out_dir(self) -> Path:
+        return self.manifest.path.parent
+
+    def relocated(self, out_dir: Path) -> Build:
+        """The same build, its files found under ``out_dir`` (after the directory was moved there)."""
+
+        def moved(built: BuiltObject) -> BuiltObject:
+            return replace(built, path=out_dir / built.path.relative_to(self.out_dir))
+
+        return replace(self, objects=tuple(map(moved, self.objects)), manifest=moved(self.manifest))
+
 
 def parse_version(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
@@ -140,11 +154,13 @@ def assemble(
     published_versions: frozenset[str] = frozenset(),
     code_versions: dict[str, str] | None = None,
 ) -> Build:
-    """Write the build into ``out_dir`` (replacing what was there) and describe it; without
-    ``code_versions`` the templates pin :data:`PENDING`."""
+    """Write the build, manifest included, into ``out_dir`` (replacing what was there) and describe it;
+    without ``code_versions`` the templates pin :data:`PENDING`."""
     artifacts = build_artifacts(layout, staging, out_dir)
     versions = code_versions or dict.fromkeys(CODE_ROLES, PENDING)
-    return render_templates(layout, staging, out_dir, artifacts, versions, published_versions)
+    build = render_templates(layout, staging, out_dir, artifacts, versions, published_versions)
+    write_manifest(build)
+    return build
 
 
 def build_artifacts(
@@ -195,7 +211,8 @@ def render_templates(
     code_versions: dict[str, str],
     published_versions: frozenset[str] = frozenset(),
 ) -> Build:
-    """Render both templates (and the manifest) for these artifacts at these S3 versions."""
+    """Render both templates for these artifacts at these S3 versions, and describe the manifest
+    (written by :func:`write_manifest`)."""
     version = layout.read_version()
     seed, function = artifacts
     values = {
@@ -226,7 +243,7 @@ def render_templates(
         tagged=False,
     )
     objects = (seed, function, product, portfolio)
-    manifest = _write(
+    manifest = _describe(
         out_dir / MANIFEST,
         manifest_json(version, staging, objects, releases, out_dir, code_versions).encode(),
         role="manifest",
@@ -234,6 +251,15 @@ def render_templates(
         tagged=False,
     )
     return Build(version, staging, objects, releases, manifest, dict(code_versions))
+
+
+def write_manifest(build: Build) -> None:
+    """Write ``manifest.json`` of the build: for the packager, once every object it lists is in S3."""
+    body = manifest_json(
+        build.version, build.staging, build.objects, build.releases, build.out_dir, build.code_versions
+    ).encode()
+    assert hashlib.sha256(body).hexdigest() == build.manifest.sha256, "the manifest changed"
+    build.manifest.path.write_bytes(body)
 
 
 def manifest_json(
@@ -294,6 +320,18 @@ def _write(
 ) -> BuiltObject:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(body)
+    return _describe(path, body, role=role, key_pattern=key_pattern, tagged=tagged, immutable=immutable)
+
+
+def _describe(
+    path: Path,
+    body: bytes,
+    *,
+    role: str,
+    key_pattern: str,
+    tagged: bool,
+    immutable: bool = False,
+) -> BuiltObject:
     digest = hashlib.sha256(body).hexdigest()
     return BuiltObject(
         role=role,

@@ -5,6 +5,10 @@ that fails half-way never publishes a template pointing at a missing object; unc
 not uploaded again; a manifest records what went where. The product template pins the code it
 deploys by S3 object version, and the staging bucket's policy lets only publishers write
 (:mod:`scripts.staging_policy`): nothing already published can be swapped.
+
+The build is made in ``build/<region>.candidate/`` and becomes ``build/<region>/`` only once it linted
+clean (the source templates and the rendered ones) and all of it is in S3 (:mod:`scripts.build_dir`):
+``build/<region>/manifest.json`` always describes a build that ``make deploy`` can deploy.
 """
 
 from __future__ import annotations
@@ -18,14 +22,17 @@ from scripts import PROJECT_ROOT
 from scripts.assemble import (
     CODE_ROLES,
     PENDING,
+    PORTFOLIO_TEMPLATE,
     PRODUCT_TEMPLATE,
     Build,
     SourceLayout,
     StagingLocation,
     build_artifacts,
     render_templates,
+    write_manifest,
 )
 from scripts.aws import AwsContext
+from scripts.build_dir import BuildDir
 from scripts.deploy import DEFAULT_STACK
 from scripts.errors import TemplateLintError, run_main
 from scripts.lint import CleanLintCache, lint_templates
@@ -54,8 +61,9 @@ def package(
     build_root: Path | None = None,
     publishers: list[str] | None = None,
 ) -> Build:
-    """Build, lint and publish; return the build. Raises a KitError, having published nothing, on
-    any problem found before the first upload."""
+    """Build, lint and publish; return the build, in ``build_root/<region>/``. Raises a KitError,
+    having published nothing, on any problem found before the first upload; on any failure
+    ``build_root/<region>/`` keeps the last published build."""
     layout = layout or SourceLayout(PROJECT_ROOT)
     build_root = build_root or PROJECT_ROOT / "build"
     staging = StagingLocation(bucket, checked_prefix(prefix), aws.region, aws.url_suffix)
@@ -72,16 +80,20 @@ def package(
         require_publisher(aws, bucket, policy)
     uploader = S3Uploader(aws.client("s3"), bucket)
     published = published_versions(aws, staging, uploader if exists else None, layout.read_version())
-    out_dir = build_root / aws.region
+    build_dir = BuildDir(build_root / aws.region)
+    out_dir = build_dir.begin()
     artifacts = build_artifacts(layout, staging, out_dir)
     artifact_plan = uploader.plan(artifacts)
-    # Linted with stand-in versions, so the same sources lint once (the versions are opaque strings).
+    # Linted with stand-in versions, so the same sources lint once (the versions are opaque strings);
+    # the sources too, since rendering goes through a YAML parse that would hide a duplicated key.
     pending = dict.fromkeys(CODE_ROLES, PENDING)
-    _lint(render_templates(layout, staging, out_dir, artifacts, pending, published), aws, build_root)
+    linted = render_templates(layout, staging, out_dir, artifacts, pending, published)
+    sources = [layout.templates_dir / name for name in (PRODUCT_TEMPLATE, PORTFOLIO_TEMPLATE)]
+    _lint([*sources, *(o.path for o in linted.templates)], aws, build_root)
     known = {built.role: artifact_plan.versions.get(built.key, PENDING) for built in artifacts}
     build = render_templates(layout, staging, out_dir, artifacts, known, published)
     print(f"Built {out_dir}: " + ", ".join(o.path.name for o in build.objects))
-    template_plan = uploader.plan([*build.templates, build.manifest])  # refuses a changed release
+    template_plan = uploader.plan(build.templates)  # refuses a changed release
 
     if not exists:
         create_bucket(aws, bucket)
@@ -90,9 +102,15 @@ def package(
     if build.pending:  # now the code's versions are known: pin them
         versions = {built.role: uploaded[built.key] for built in artifacts}
         build = render_templates(layout, staging, out_dir, artifacts, versions, published)
-        template_plan = uploader.plan([*build.templates, build.manifest])
+        template_plan = uploader.plan(build.templates)
     uploader.execute(template_plan)
-    plan = _combined(artifact_plan, template_plan)
+    # Every object the manifest lists is in S3 now: write it, publish it last, make the build current.
+    write_manifest(build)
+    manifest_plan = uploader.plan([build.manifest])
+    uploader.execute(manifest_plan)
+    build_dir.commit()
+    build = build.relocated(build_dir.path)
+    plan = _combined(artifact_plan, template_plan, manifest_plan)
     print(
         f"Uploaded {len(plan.upload)} object(s), {len(plan.unchanged)} unchanged "
         f"({'nothing to upload' if not plan.upload else 'content-addressed, SSE, tagged'})"
@@ -106,8 +124,7 @@ def package(
     return build
 
 
-def _lint(build: Build, aws: AwsContext, build_root: Path) -> None:
-    templates = [o.path for o in build.templates]
+def _lint(templates: list[Path], aws: AwsContext, build_root: Path) -> None:
     findings = lint_templates(
         templates, regions=[aws.region], cache=CleanLintCache(build_root / ".lint-cache")
     )
@@ -115,7 +132,7 @@ def _lint(build: Build, aws: AwsContext, build_root: Path) -> None:
         print(finding)
     if findings:
         raise TemplateLintError(len(findings), packaging=True)
-    print(f"cfn-lint: {len(templates)} templates, no findings")
+    print(f"cfn-lint: {len(templates)} templates (sources and rendered), no findings")
 
 
 def _combined(*plans: UploadPlan) -> UploadPlan:
