@@ -291,10 +291,17 @@ def test_the_aws_cli_sees_the_stack_product_bucket_and_policies(emulator, output
     assert f"sagemaker-us-east-1-{emulator.account}" in listing.stdout
 
 
+def test_deploy_turns_on_s3_events_for_the_allowed_bucket_and_keeps_its_notifications(emulator, first_deploy):
+    bucket = f"sagemaker-us-east-1-{emulator.account}"
+    assert f"  s3://{bucket}: S3 events now go to EventBridge (kept 0 other notification(s))" in first_deploy
+    configuration = emulator.client("s3").get_bucket_notification_configuration(Bucket=bucket)
+    assert configuration["EventBridgeConfiguration"] == {}
+
+
 def test_deploying_again_changes_nothing(emulator, kit, workspace, outputs):
-    assert f"No changes to deploy: stack {STACK} is up to date" in package_and_deploy(
-        emulator, kit, workspace
-    )
+    printed = package_and_deploy(emulator, kit, workspace)
+    assert f"No changes to deploy: stack {STACK} is up to date" in printed
+    assert f"  s3://sagemaker-us-east-1-{emulator.account}: S3 events already go to EventBridge" in printed
 
 
 def test_a_new_release_adds_an_artifact_and_keeps_the_old_one(emulator, kit, workspace, outputs):

@@ -145,6 +145,9 @@ def test_product_stack_is_created_with_events_for_every_resource(cloudformation,
     events = cloudformation.describe_stack_events(StackName=product)["StackEvents"]
     for logical_id, definition in loads(PRODUCT.read_text())["Resources"].items():
         statuses = [e["ResourceStatus"] for e in events if e["LogicalResourceId"] == logical_id]
+        if definition.get("Condition") == "HasAlarmEmail":  # no AlarmEmail given: not created
+            assert statuses == [], logical_id
+            continue
         assert statuses == ["CREATE_COMPLETE", "CREATE_IN_PROGRESS"], logical_id
         [complete] = [
             e
@@ -163,8 +166,9 @@ def test_product_outputs_are_what_aws_gives(cloudformation, product):
         "BuildPipelineName": REPOSITORY,
         "StartIngestionFunctionName": f"{PREFIX}-start-ingestion",
         "DeadLetterQueueUrl": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{PREFIX}-dlq",
+        "IngestionQueueUrl": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{PREFIX}-ingest.fifo",
+        "AlarmTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:{PREFIX}-alarms",
         "ArtifactsBucketName": f"{PREFIX}-artifacts",
-        "TrailBucketName": f"{PREFIX}-trail",
         "MonitoredS3Prefix": f"s3://sagemaker-us-east-1-{ACCOUNT}/feature-store-ingestion/incoming/",
     }
 
@@ -230,34 +234,50 @@ def test_build_pipeline(emulator, product):
     assert got["metadata"]["pipelineArn"] == f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:{REPOSITORY}"
 
 
-def test_trail_records_write_events_of_the_prefix_and_is_logging(emulator, product):
-    cloudtrail = emulator.client("cloudtrail")
-    trail = cloudtrail.get_trail(Name=f"{PREFIX}-trail")["Trail"]
-    assert trail["S3BucketName"] == f"{PREFIX}-trail"
-    assert (
-        trail["IsMultiRegionTrail"],
-        trail["IncludeGlobalServiceEvents"],
-        trail["LogFileValidationEnabled"],
-    ) == (
-        False,
-        False,
-        True,
-    )
-    assert cloudtrail.get_event_selectors(TrailName=f"{PREFIX}-trail")["EventSelectors"] == [
-        {
-            "ReadWriteType": "WriteOnly",
-            "IncludeManagementEvents": False,
-            "DataResources": [
-                {
-                    "Type": "AWS::S3::Object",
-                    "Values": [
-                        f"arn:aws:s3:::sagemaker-us-east-1-{ACCOUNT}/feature-store-ingestion/incoming/"
-                    ],
-                }
-            ],
-        }
+def test_uploads_reach_the_ingestion_queue_and_the_function_reads_it_one_at_a_time(emulator, product):
+    events = emulator.client("events")
+    rule = events.describe_rule(Name=f"{PREFIX}-object-created")
+    assert json.loads(rule["EventPattern"]) == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {
+            "bucket": {"name": [f"sagemaker-us-east-1-{ACCOUNT}"]},
+            "object": {"key": [{"prefix": "feature-store-ingestion/incoming/"}]},
+        },
+    }
+    [target] = events.list_targets_by_rule(Rule=f"{PREFIX}-object-created")["Targets"]
+    queue_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{PREFIX}-ingest.fifo"
+    assert (target["Arn"], target["SqsParameters"]) == (queue_arn, {"MessageGroupId": "ingest"})
+    assert target["DeadLetterConfig"] == {"Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{PREFIX}-dlq"}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
+    sqs = emulator.client("sqs")
+    url = sqs.get_queue_url(QueueName=f"{PREFIX}-ingest.fifo")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attributes["FifoQueue"], attributes["ContentBasedDeduplication"]) == ("true", "true")
+    assert attributes["VisibilityTimeout"] == "180"
+    [mapping] = emulator.client("lambda").list_event_source_mappings(
+        FunctionName=f"{PREFIX}-start-ingestion"
+    )["EventSourceMappings"]
+    assert (mapping["EventSourceArn"], mapping["BatchSize"]) == (queue_arn, 1)
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_failures_notify_the_alarm_topic(emulator, product):
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:{PREFIX}-alarms"
+    alarms = emulator.client("cloudwatch").describe_alarms(AlarmNamePrefix=PREFIX)["MetricAlarms"]
+    assert {a["AlarmName"]: (a["MetricName"], a["AlarmActions"]) for a in alarms} == {
+        f"{PREFIX}-dead-letters": ("ApproximateNumberOfMessagesVisible", [topic]),
+        f"{PREFIX}-stalled-ingestion": ("ApproximateAgeOfOldestMessage", [topic]),
+    }
+    events = emulator.client("events")
+    [target] = events.list_targets_by_rule(Rule=f"{PREFIX}-pipeline-failed")["Targets"]
+    assert target["Arn"] == topic
+    policy = json.loads(emulator.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
+    assert [statement["Sid"] for statement in policy["Statement"]] == [
+        "DenyInsecureTransport",
+        "AllowPipelineFailedRule",
+        "AllowProjectAlarms",
     ]
-    assert cloudtrail.get_trail_status(Name=f"{PREFIX}-trail")["IsLogging"] is True
 
 
 def test_bucket_policies(emulator, product):
@@ -273,15 +293,6 @@ def test_bucket_policies(emulator, product):
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
     ]
-    trail = json.loads(s3.get_bucket_policy(Bucket=f"{PREFIX}-trail")["Policy"])
-    statements = {statement["Sid"]: statement for statement in trail["Statement"]}
-    assert list(statements) == ["DenyInsecureTransport", "AllowCloudTrailAclCheck", "AllowCloudTrailWrite"]
-    trail_arn = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{PREFIX}-trail"
-    assert (
-        statements["AllowCloudTrailWrite"]["Resource"] == f"arn:aws:s3:::{PREFIX}-trail/AWSLogs/{ACCOUNT}/*"
-    )
-    assert statements["AllowCloudTrailWrite"]["Condition"]["StringEquals"]["aws:SourceArn"] == trail_arn
-    assert emulator.client("cloudtrail").get_trail(Name=f"{PREFIX}-trail")["Trail"]["TrailARN"] == trail_arn
 
 
 def test_queue_policy(emulator, product):
@@ -292,20 +303,10 @@ def test_queue_policy(emulator, product):
     )
     statements = {statement["Sid"]: statement for statement in policy["Statement"]}
     assert list(statements) == ["DenyInsecureTransport", "AllowEventBridgeRule", "AllowIngestionFunctionRole"]
-    rule_arn = emulator.client("events").describe_rule(Name=f"{PREFIX}-s3-put")["Arn"]
+    rule_arn = emulator.client("events").describe_rule(Name=f"{PREFIX}-object-created")["Arn"]
     assert statements["AllowEventBridgeRule"]["Condition"] == {"ArnEquals": {"aws:SourceArn": rule_arn}}
     assert statements["AllowIngestionFunctionRole"]["Principal"] == {
         "AWS": f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-lambda"
-    }
-
-
-def test_event_invoke_config(emulator, product):
-    config = emulator.client("lambda").get_function_event_invoke_config(
-        FunctionName=f"{PREFIX}-start-ingestion"
-    )
-    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (2, 21600)
-    assert config["DestinationConfig"] == {
-        "OnFailure": {"Destination": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{PREFIX}-dlq"}
     }
 
 
@@ -326,31 +327,45 @@ def test_deleting_the_product_stack_removes_what_it_created(emulator, cloudforma
             "RepositoryDoesNotExistException",
         ),
         (client("codepipeline").get_pipeline, {"name": f"{prefix}-demo"}, "PipelineNotFoundException"),
-        (client("cloudtrail").get_trail, {"Name": f"{prefix}-trail"}, "TrailNotFoundException"),
         (
-            client("lambda").get_function_event_invoke_config,
+            client("lambda").get_function,
             {"FunctionName": f"{prefix}-start-ingestion"},
             "ResourceNotFoundException",
         ),
         (
-            client("sqs").get_queue_url,
-            {"QueueName": f"{prefix}-dlq"},
-            "AWS.SimpleQueueService.NonExistentQueue",
+            client("sns").get_topic_attributes,
+            {"TopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:{prefix}-alarms"},
+            "NotFound",
         ),
     ]
+    for queue in (f"{prefix}-dlq", f"{prefix}-ingest.fifo"):
+        gone.append(
+            (client("sqs").get_queue_url, {"QueueName": queue}, "AWS.SimpleQueueService.NonExistentQueue")
+        )
     for call, arguments, code in gone:
         assert error_code(call, **arguments) == code, call
     assert client("codebuild").batch_get_projects(names=[f"{prefix}-demo"])["projects"] == []
+    assert client("cloudwatch").describe_alarms(AlarmNamePrefix=prefix)["MetricAlarms"] == []
+    assert (
+        client("lambda").list_event_source_mappings(FunctionName=f"{prefix}-start-ingestion")[
+            "EventSourceMappings"
+        ]
+        == []
+    )
     s3 = client("s3")
-    for bucket in (f"{prefix}-artifacts", f"{prefix}-trail"):
-        s3.head_bucket(Bucket=bucket)  # retained, as their DeletionPolicy says, without their policies
-        assert error_code(s3.get_bucket_policy, Bucket=bucket) == "NoSuchBucketPolicy"
+    s3.head_bucket(Bucket=f"{prefix}-artifacts")  # retained, as its DeletionPolicy says, without its policy
+    assert error_code(s3.get_bucket_policy, Bucket=f"{prefix}-artifacts") == "NoSuchBucketPolicy"
     deleted = {
         e["LogicalResourceId"]
         for e in cloudformation.describe_stack_events(StackName=stack_id)["StackEvents"]
         if e["ResourceStatus"] in ("DELETE_COMPLETE", "DELETE_SKIPPED")
     }
-    assert deleted >= set(loads(PRODUCT.read_text())["Resources"])
+    created = {
+        logical_id
+        for logical_id, definition in loads(PRODUCT.read_text())["Resources"].items()
+        if definition.get("Condition") != "HasAlarmEmail"
+    }
+    assert deleted >= created
 
 
 def test_the_function_runs_the_code_version_the_template_pins(emulator, cloudformation, staging):

@@ -58,6 +58,7 @@ def as_cfn_parameters(parameters: dict[str, str]) -> list[dict[str, str]]:
 def deployed(emulator, tmp_path_factory, monkeypatch_module) -> dict:
     """``make package && make deploy`` with DATA_BUCKETS and a second publisher; returns the manifest."""
     workspace = tmp_path_factory.mktemp("security")
+    emulator.client("s3").create_bucket(Bucket=TEAM_BUCKET)
     emulator.client("iam").create_user(UserName="platform-engineer")
     emulator.client("iam").attach_user_policy(
         UserName="platform-engineer", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
