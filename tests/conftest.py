@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from scripts.assemble import SourceLayout
 from scripts.aws import AwsContext
+from scripts.lint import CleanLintCache
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -50,6 +51,25 @@ def isolated_aws_environment(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+
+
+@pytest.fixture(scope="session")
+def clean_lint_cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("lint-cache")
+
+
+@pytest.fixture(autouse=True)
+def shared_clean_lint_cache(request, monkeypatch, clean_lint_cache_dir):
+    """Every in-process ``package`` of the session remembers clean templates in one directory. The cache
+    is keyed by a template's bytes, so sharing it changes no result: only a template a test changed is
+    linted again. A test about the cache itself is marked ``own_lint_cache`` and gets the real one."""
+    if request.node.get_closest_marker("own_lint_cache"):
+        return
+    import scripts.package
+
+    monkeypatch.setattr(
+        scripts.package, "CleanLintCache", lambda _directory: CleanLintCache(clean_lint_cache_dir)
+    )
 
 
 def _bucket_permission_without_conditions(bucket, action: str, resource: str):

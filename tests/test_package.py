@@ -371,6 +371,7 @@ def test_bad_version_file(run_package, layout):
     assert bucket_missing()
 
 
+@pytest.mark.own_lint_cache
 def test_a_template_that_linted_clean_is_not_linted_again(run_package, layout, monkeypatch, capsys):
     run_package()
     import cfnlint.api
