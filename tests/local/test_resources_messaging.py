@@ -102,7 +102,12 @@ def test_a_fifo_queue_without_a_name_is_named_by_its_stack_and_ends_in_fifo(clou
 
 
 def test_a_queue_updates_in_place_keeps_its_policy_and_gets_defaults_back(cloudformation, sqs):
-    queue = fifo_queue("ingest-b.fifo", MessageRetentionPeriod=1209600, VisibilityTimeout=180)
+    queue = fifo_queue(
+        "ingest-b.fifo",
+        MessageRetentionPeriod=1209600,
+        VisibilityTimeout=180,
+        Tags=[{"Key": "team", "Value": "ingest"}, {"Key": "stage", "Value": "dev"}],
+    )
     policy = {
         "Type": "AWS::SQS::QueuePolicy",
         "Properties": {
@@ -125,7 +130,12 @@ def test_a_queue_updates_in_place_keeps_its_policy_and_gets_defaults_back(cloudf
     assert stack_status(cloudformation, stack) == "CREATE_COMPLETE"
     created = queue_attributes(sqs, "ingest-b.fifo")["CreatedTimestamp"]
 
-    changed = fifo_queue("ingest-b.fifo", VisibilityTimeout=60, ContentBasedDeduplication=True)
+    changed = fifo_queue(
+        "ingest-b.fifo",
+        VisibilityTimeout=60,
+        ContentBasedDeduplication=True,
+        Tags=[{"Key": "team", "Value": "features"}],
+    )
     assert update(cloudformation, stack, {"Ingest": changed, "Policy": policy}) == "UPDATE_COMPLETE"
     attributes = queue_attributes(sqs, "ingest-b.fifo")
     assert attributes["CreatedTimestamp"] == created  # the same queue
@@ -133,6 +143,8 @@ def test_a_queue_updates_in_place_keeps_its_policy_and_gets_defaults_back(cloudf
     assert attributes["ContentBasedDeduplication"] == "true"
     assert attributes["MessageRetentionPeriod"] == "345600"  # dropped from the template: SQS's default
     assert json.loads(attributes["Policy"])["Statement"][0]["Sid"] == "AllowRule"
+    url = sqs.get_queue_url(QueueName="ingest-b.fifo")["QueueUrl"]
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "features"}  # one changed, one dropped
 
 
 def test_renaming_a_queue_replaces_it(cloudformation, sqs):
@@ -403,9 +415,10 @@ def test_a_topic_its_policy_and_a_pending_email_subscription(cloudformation, sns
         "false",
     )
 
-    # a new display name updates the topic in place: its policy and subscription stay
-    resources["Alarms"] = topic("Alarms of the project")
+    # a new display name and tags update the topic in place: its policy and subscription stay
+    resources["Alarms"] = topic("Alarms of the project", Tags=[{"Key": "team", "Value": "ingest"}])
     assert update(cloudformation, stack, resources, TOPIC_REFS) == "UPDATE_COMPLETE"
+    assert sns.list_tags_for_resource(ResourceArn=TOPIC_ARN)["Tags"] == [{"Key": "team", "Value": "ingest"}]
     assert (
         sns.get_topic_attributes(TopicArn=TOPIC_ARN)["Attributes"]["DisplayName"] == "Alarms of the project"
     )
@@ -414,9 +427,11 @@ def test_a_topic_its_policy_and_a_pending_email_subscription(cloudformation, sns
         "team@example.com"
     ]
 
+    resources["Alarms"] = topic("Alarms of the project")
     resources["AlarmsPolicy"] = topic_policy("Two")
     assert update(cloudformation, stack, resources, TOPIC_REFS) == "UPDATE_COMPLETE"
     assert policy_sids(sns) == ["Two"]
+    assert sns.list_tags_for_resource(ResourceArn=TOPIC_ARN)["Tags"] == []  # the tag left the template
 
     # without the policy resource, the topic has SNS's default policy again
     del resources["AlarmsPolicy"]

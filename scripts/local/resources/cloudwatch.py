@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 
 from scripts.local.resources.common import (
     AlreadyExists,
+    GetAttFromFields,
     InvalidRequest,
     as_bool,
     generated_name,
@@ -19,13 +19,15 @@ from scripts.local.resources.common import (
 )
 
 
-class CfnAlarm(CloudFormationModel):
+class CfnAlarm(GetAttFromFields, CloudFormationModel):
     """AWS::CloudWatch::Alarm, which moto has no handler for: a metric alarm on one metric
     (``CloudWatchBackend.put_metric_alarm``). Ref: the alarm name; GetAtt Arn. Without AlarmName the
     alarm is named ``<stack>-<logical id>-<random>``. A new alarm is INSUFFICIENT_DATA, as on AWS.
     AlarmName replaces the alarm; every other property updates in place, as PutMetricAlarm does on
     AWS: the configuration is overwritten, the alarm's state and history are kept. An alarm on metric
     math (``Metrics``) is refused, as the emulator keeps no metrics to compute it from."""
+
+    GET_ATT: ClassVar[dict[str, str]] = {"Arn": "arn"}
 
     _REQUIRED = ("ComparisonOperator", "EvaluationPeriods")
     _UNSUPPORTED = ("Metrics", "ThresholdMetricId")
@@ -51,15 +53,6 @@ class CfnAlarm(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.name
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Arn":
-            return self.arn
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def _put(cls, backend: CloudWatchBackend, name: str, properties: dict[str, Any]):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.codebuild.exceptions import InvalidInputException, ResourceAlreadyExistsException
 from moto.codebuild.models import codebuild_backends
 from moto.core.common_models import CloudFormationModel
 from moto.utilities.utils import get_partition
 
-from scripts.local.resources.common import as_bool, camel_case, reject_unsupported, required_properties
+from scripts.local.resources.common import (
+    GetAttFromFields,
+    as_bool,
+    camel_case,
+    reject_unsupported,
+    required_properties,
+)
 
 _SOURCE_TYPES = {
     "BITBUCKET", "CODECOMMIT", "CODEPIPELINE", "GITHUB", "GITHUB_ENTERPRISE", "GITLAB",
@@ -19,13 +24,15 @@ _SOURCE_TYPES = {
 _ARTIFACT_TYPES = {"CODEPIPELINE", "S3", "NO_ARTIFACTS"}
 
 
-class CfnCodeBuildProject(CloudFormationModel):
+class CfnCodeBuildProject(GetAttFromFields, CloudFormationModel):
     """AWS::CodeBuild::Project. Ref: the project name; GetAtt Arn. moto's backend cannot update a
     project, so any change replaces it.
 
     moto's CreateProject response validates a source or artifacts location even for CODEPIPELINE
     (AWS does not), so the checks AWS makes are done here and ``create_project`` is called directly.
     ConcurrentBuildLimit only throttles builds and is ignored."""
+
+    GET_ATT: ClassVar[dict[str, str]] = {"Arn": "arn"}
 
     _REQUIRED = ("Artifacts", "Environment", "ServiceRole", "Source")
 
@@ -49,15 +56,6 @@ class CfnCodeBuildProject(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.name
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Arn":
-            return self.arn
-        raise UnformattedGetAttTemplateException()
 
     @staticmethod
     def _validate(properties: dict[str, Any], account_id: str, region_name: str) -> None:

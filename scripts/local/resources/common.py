@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.core.exceptions import JsonRESTError
 
@@ -32,6 +33,22 @@ def required_properties(
             f"[{', '.join(missing)}] not found."
         )
     return properties
+
+
+class GetAttFromFields:
+    """``Fn::GetAtt`` answered from the handler's own fields: ``GET_ATT`` maps each attribute the
+    type returns to the field (or property) holding it; any other name is CloudFormation's error."""
+
+    GET_ATT: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.GET_ATT
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name not in self.GET_ATT:
+            raise UnformattedGetAttTemplateException()
+        return getattr(self, self.GET_ATT[attribute_name])
 
 
 class AlreadyExists(JsonRESTError):
@@ -98,6 +115,27 @@ def camel_case(value: Any, keep: frozenset[str] = frozenset(), names: dict[str, 
             for key, item in value.items()
         }
     return value
+
+
+def needs_replacement(handler: type[CloudFormationModel], original: Any, properties: dict[str, Any]) -> bool:
+    """Whether an update changes one of the handler's ``_REPLACING`` properties (those AWS cannot
+    change in place)."""
+    replacing = handler._REPLACING  # type: ignore[attr-defined]
+    return any(properties.get(name) != original.properties.get(name) for name in replacing)
+
+
+def sync_tags(
+    current: Iterable[str],
+    wanted: dict[str, str],
+    untag: Callable[[list[str]], Any],
+    tag: Callable[[dict[str, str]], Any],
+) -> None:
+    """Make a resource's tags ``wanted``: untag the keys it drops, then (re)tag the rest."""
+    dropped = [key for key in current if key not in wanted]
+    if dropped:
+        untag(dropped)
+    if wanted:
+        tag(wanted)
 
 
 def replace_resource(cls, original, new_resource_name, cloudformation_json, account_id, region_name):

@@ -13,7 +13,6 @@ import contextlib
 import json
 from typing import Any, ClassVar
 
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.sns.exceptions import SNSNotFoundError, TopicNotFound
 from moto.sns.models import SNSBackend, Subscription, Topic, sns_backends
@@ -21,12 +20,15 @@ from moto.utilities.arns import parse_arn
 
 from scripts.local.resources.common import (
     AlreadyExists,
+    GetAttFromFields,
     api_value,
     as_bool,
     generated_name,
+    needs_replacement,
     reject_unsupported,
     replace_resource,
     required_properties,
+    sync_tags,
     tag_dict,
 )
 
@@ -50,12 +52,14 @@ def subscribe(topic_arn: str, protocol: str, endpoint: str | None) -> Subscripti
     return subscription
 
 
-class CfnTopic(CloudFormationModel):
+class CfnTopic(GetAttFromFields, CloudFormationModel):
     """AWS::SNS::Topic, in place of moto's handler. Ref and GetAtt TopicArn: the ARN; GetAtt TopicName.
     Without TopicName the topic is named ``<stack>-<logical id>-<random>`` (``.fifo`` added for a FIFO
     topic). TopicName and FifoTopic replace the topic; DisplayName, KmsMasterKeyId,
     ContentBasedDeduplication, Subscription and Tags update in place, keeping the topic's policy and
     its other subscriptions."""
+
+    GET_ATT: ClassVar[dict[str, str]] = {"TopicArn": "arn", "TopicName": "name"}
 
     _REPLACING = ("TopicName", "FifoTopic")
     _ATTRIBUTES: ClassVar[dict[str, Any]] = {"DisplayName": "", "KmsMasterKeyId": ""}
@@ -85,17 +89,6 @@ class CfnTopic(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.arn
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("TopicArn", "TopicName")
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "TopicArn":
-            return self.arn
-        if attribute_name == "TopicName":
-            return self.name
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def _attributes(cls, properties: dict[str, Any]) -> dict[str, Any]:
@@ -134,7 +127,7 @@ class CfnTopic(CloudFormationModel):
         cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
     ):
         properties = cloudformation_json["Properties"]
-        if any(properties.get(name) != original_resource.properties.get(name) for name in cls._REPLACING):
+        if needs_replacement(cls, original_resource, properties):
             return replace_resource(
                 cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
             )
@@ -142,12 +135,12 @@ class CfnTopic(CloudFormationModel):
         topic = backend.get_topic(original_resource.arn)
         for name, value in cls._attributes(properties).items():
             backend.set_topic_attribute(topic.arn, _snake(name), value)
-        tags = tag_dict(properties.get("Tags"))
-        dropped = [key for key in topic._tags if key not in tags]
-        if dropped:
-            backend.untag_resource(topic.arn, dropped)
-        if tags:
-            backend.tag_resource(topic.arn, tags)
+        sync_tags(
+            topic._tags,
+            tag_dict(properties.get("Tags")),
+            untag=lambda keys: backend.untag_resource(topic.arn, keys),
+            tag=lambda tags: backend.tag_resource(topic.arn, tags),
+        )
         before, after = cls._endpoints(original_resource.properties), cls._endpoints(properties)
         for protocol, endpoint in before:
             if (protocol, endpoint) not in after:
@@ -169,11 +162,13 @@ def _snake(name: str) -> str:
     return camelcase_to_underscores(name)
 
 
-class CfnTopicPolicy(CloudFormationModel):
+class CfnTopicPolicy(GetAttFromFields, CloudFormationModel):
     """AWS::SNS::TopicPolicy: the PolicyDocument becomes the ``Policy`` attribute of every topic in
     Topics (ARNs); a topic the resource stops naming, or every topic when it is deleted, gets SNS's
     default policy back. Ref and GetAtt Id: the id CloudFormation generates. Both properties update in
     place."""
+
+    GET_ATT: ClassVar[dict[str, str]] = {"Id": "id"}
 
     _REQUIRED = ("PolicyDocument", "Topics")
 
@@ -188,15 +183,6 @@ class CfnTopicPolicy(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.id
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Id":
-            return self.id
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def create_from_cloudformation_json(
@@ -227,11 +213,13 @@ class CfnTopicPolicy(CloudFormationModel):
                 backend.set_topic_attribute(arn, "policy", Topic(topic.name, backend).policy)
 
 
-class CfnSubscription(CloudFormationModel):
+class CfnSubscription(GetAttFromFields, CloudFormationModel):
     """AWS::SNS::Subscription. Ref and GetAtt Arn: the subscription's ARN. An email (or email-json)
     subscription stays pending confirmation (see :func:`subscribe`). TopicArn, Protocol, Endpoint and
     Region replace the subscription; its attributes update in place, one the template drops being
     removed."""
+
+    GET_ATT: ClassVar[dict[str, str]] = {"Arn": "arn"}
 
     _REQUIRED = ("TopicArn", "Protocol")
     _REPLACING = ("TopicArn", "Protocol", "Endpoint", "Region")
@@ -256,15 +244,6 @@ class CfnSubscription(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.arn
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Arn":
-            return self.arn
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def _set_attributes(cls, subscription: Subscription, properties: dict[str, Any]) -> None:
@@ -294,7 +273,7 @@ class CfnSubscription(CloudFormationModel):
         cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
     ):
         properties = required_properties(cls, cloudformation_json)
-        if any(properties.get(name) != original_resource.properties.get(name) for name in cls._REPLACING):
+        if needs_replacement(cls, original_resource, properties):
             return replace_resource(
                 cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
             )

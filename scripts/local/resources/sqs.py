@@ -8,20 +8,22 @@ import json
 import re
 from typing import ClassVar
 
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.sqs.exceptions import QueueDoesNotExist
 from moto.sqs.models import MAXIMUM_MESSAGE_LENGTH, sqs_backends
 
 from scripts.local.resources.common import (
     AlreadyExists,
+    GetAttFromFields,
     InvalidRequest,
     api_value,
     as_bool,
     generated_name,
+    needs_replacement,
     reject_unsupported,
     replace_resource,
     required_properties,
+    sync_tags,
     tag_dict,
 )
 
@@ -30,13 +32,15 @@ _QUEUE_URL = re.compile(
 )
 
 
-class CfnQueue(CloudFormationModel):
+class CfnQueue(GetAttFromFields, CloudFormationModel):
     """AWS::SQS::Queue, in place of moto's handler, which cannot name a FIFO queue itself, has no
     GetAtt QueueUrl, adopts an existing queue of the same name, and on update applies only two
     attributes. Ref: the queue URL; GetAtt Arn, QueueName, QueueUrl. Without QueueName the queue is
     named ``<stack>-<logical id>-<random>`` (``.fifo`` added for a FIFO queue), as CloudFormation names
     it. QueueName and FifoQueue replace the queue; every other property updates in place, a removed
     one going back to SQS's default. The queue policy (AWS::SQS::QueuePolicy) survives an update."""
+
+    GET_ATT: ClassVar[dict[str, str]] = {"Arn": "arn", "QueueName": "name", "QueueUrl": "url"}
 
     _ATTRIBUTES: ClassVar[dict[str, str]] = {
         "DelaySeconds": "0",
@@ -78,21 +82,12 @@ class CfnQueue(CloudFormationModel):
         return f"https://sqs.{self.region_name}.amazonaws.com/{self.account_id}/{self.name}"
 
     @property
+    def arn(self) -> str:
+        return sqs_backends[self.account_id][self.region_name].get_queue(self.name).queue_arn
+
+    @property
     def physical_resource_id(self) -> str:
         return self.url
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("Arn", "QueueName", "QueueUrl")
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Arn":
-            return sqs_backends[self.account_id][self.region_name].get_queue(self.name).queue_arn
-        if attribute_name == "QueueName":
-            return self.name
-        if attribute_name == "QueueUrl":
-            return self.url
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def _attributes(cls, properties: dict) -> dict[str, str]:
@@ -132,7 +127,7 @@ class CfnQueue(CloudFormationModel):
         cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
     ):
         properties = cloudformation_json["Properties"]
-        if any(properties.get(name) != original_resource.properties.get(name) for name in cls._REPLACING):
+        if needs_replacement(cls, original_resource, properties):
             return replace_resource(
                 cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
             )
@@ -140,12 +135,12 @@ class CfnQueue(CloudFormationModel):
         queue = backend.get_queue(original_resource.name)
         # moto's set_queue_attributes resets Policy unless it is given
         backend.set_queue_attributes(queue.name, {**cls._attributes(properties), "Policy": queue.policy})
-        tags = tag_dict(properties.get("Tags"))
-        dropped = [key for key in queue.tags if key not in tags]
-        if dropped:
-            backend.untag_queue(queue.name, dropped)
-        if tags:
-            backend.tag_queue(queue.name, tags)
+        sync_tags(
+            queue.tags,
+            tag_dict(properties.get("Tags")),
+            untag=lambda keys: backend.untag_queue(queue.name, keys),
+            tag=lambda tags: backend.tag_queue(queue.name, tags),
+        )
         return cls(original_resource.name, account_id, region_name, properties)
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -153,10 +148,12 @@ class CfnQueue(CloudFormationModel):
             sqs_backends[self.account_id][self.region_name].delete_queue(self.name)
 
 
-class CfnQueuePolicy(CloudFormationModel):
+class CfnQueuePolicy(GetAttFromFields, CloudFormationModel):
     """AWS::SQS::QueuePolicy: the PolicyDocument becomes the ``Policy`` attribute of every queue in
     Queues (URLs); deleting it removes them. Ref and GetAtt Id: the policy id CloudFormation
     generates. Both properties update in place."""
+
+    GET_ATT: ClassVar[dict[str, str]] = {"Id": "id"}
 
     _REQUIRED = ("PolicyDocument", "Queues")
 
@@ -172,15 +169,6 @@ class CfnQueuePolicy(CloudFormationModel):
     @property
     def physical_resource_id(self) -> str:
         return self.id
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Id":
-            return self.id
-        raise UnformattedGetAttTemplateException()
 
     @staticmethod
     def _set_policy(url: str, region_name: str, policy: str) -> None:
