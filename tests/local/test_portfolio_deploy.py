@@ -320,7 +320,9 @@ def test_a_new_release_adds_an_artifact_and_keeps_the_old_one(emulator, kit, wor
     assert updated == {STACK, "Product"}
 
 
-def test_destroy_removes_the_portfolio_and_detaches_every_policy(emulator, kit, workspace, outputs):
+def test_destroy_removes_the_portfolio_and_its_policies_and_leaves_s3_events_on(
+    emulator, kit, workspace, outputs
+):
     from scripts import destroy
 
     printed = io.StringIO()
@@ -336,3 +338,7 @@ def test_destroy_removes_the_portfolio_and_detaches_every_policy(emulator, kit, 
     catalog = emulator.client("servicecatalog")
     assert catalog.list_portfolios()["PortfolioDetails"] == []
     assert catalog.search_products_as_admin()["ProductViewDetails"] == []
+    # other consumers may rely on the data bucket's S3 events: destroy never turns them off
+    data_bucket = f"sagemaker-us-east-1-{emulator.account}"
+    configuration = emulator.client("s3").get_bucket_notification_configuration(Bucket=data_bucket)
+    assert configuration["EventBridgeConfiguration"] == {}
