@@ -26,7 +26,11 @@ class Tagged:
     value: Any
 
 
-class _Loader(yaml.CSafeLoader):
+class TemplateLoader(yaml.CSafeLoader):
+    """YAML as CloudFormation reads it: ``2010-09-09`` is a string, not a date (tags: subclasses)."""
+
+
+class _Loader(TemplateLoader):
     pass
 
 
@@ -34,21 +38,23 @@ class _Dumper(yaml.CSafeDumper):
     pass
 
 
-# Drop the timestamp resolver: CloudFormation reads `2010-09-09` as a string.
-_Loader.yaml_implicit_resolvers = {
+TemplateLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
-def _construct_tagged(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Tagged:
+def construct_value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """The plain value under a tag: a scalar, a list or a mapping."""
     if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return Tagged("!" + tag_suffix, value)
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)
+
+
+def _construct_tagged(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Tagged:
+    return Tagged("!" + tag_suffix, construct_value(loader, node))
 
 
 def _represent_tagged(dumper: yaml.SafeDumper, data: Tagged) -> yaml.Node:

@@ -12,16 +12,19 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda import models as lambda_models
+from moto.cloudformation import parsing as cloudformation_parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
-from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.utils import convert_to_flask_response
 from moto.moto_server import threaded_moto_server
 from moto.s3.models import FakeBucket
 from moto.s3.responses import S3Response
+from moto.ssm.models import Parameter as SsmParameter
+from moto.utilities.tagging_service import TaggingService
 
 from scripts.local import failures
-from scripts.local.cloudformation import engine, parameters
+from scripts.local.cloudformation import engine, parameters, references, tags, template
+from scripts.local.resources import custom
 
 
 class MotoChangedError(RuntimeError):
@@ -54,23 +57,19 @@ def _condition_holds(condition: dict[str, Any] | None) -> bool:
     return "true" in (str(value).lower() for value in values)
 
 
-_original_getitem = ResourceMap.__getitem__
+_original_validate_tags = TaggingService.validate_tags
 
 
-def _resource_map_getitem(self: ResourceMap, key: str):
-    """``ResourceMap.__getitem__`` creates a missing resource as a side effect, so reading the
-    outputs or resources of a rolled-back stack would create them. Outside a stack operation, a
-    resource that does not exist reads as None."""
-    unmade = key not in self._parsed_resources and key in self._resource_json_map
-    if unmade and not getattr(self, "provisioning", False):
-        return None
-    return _original_getitem(self, key)
+def _validate_tags(self: TaggingService, tag_list: list[dict[str, str]], limit: int = 0) -> str:
+    """``TaggingService.validate_tags`` refuses every ``aws:`` key, as services do for callers; the
+    ``aws:cloudformation:`` tags CloudFormation puts on what it provisions pass (and, as in AWS, do not
+    count against the limit)."""
+    own = [tag for tag in tag_list if not tags.is_cloudformation_system_tag(str(tag.get(self.key_name, "")))]
+    return _original_validate_tags(self, own, limit)
 
 
 def _stack_update(self: Stack, template: str, role_arn=None, parameters=None, tags=None) -> None:
-    if tags is not None:
-        self.tags = tags
-    engine.update(self, template, parameters if parameters is not None else self.parameters, role_arn)
+    engine.update(self, template, parameters if parameters is not None else self.parameters, role_arn, tags)
 
 
 _original_outputs = Stack.outputs.fget
@@ -79,6 +78,13 @@ _original_outputs = Stack.outputs.fget
 def _stack_outputs(self: Stack):
     """Outputs exist only once the stack is complete (moto would resolve them on a failed stack)."""
     return _original_outputs(self) if self.status in engine.OUTPUT_STATES else None
+
+
+def _stack_exports(self: Stack):
+    """A stack's exports are those published when it completed (moto resolves them from the template
+    at any time, before its resources exist)."""
+    exports = engine.backend_of(self).exports.values()
+    return [export for export in exports if export.exporting_stack_id == self.stack_id]
 
 
 def _stack_resources(self: Stack):
@@ -108,11 +114,13 @@ def _context(response: CloudFormationResponse, stack: Stack | None) -> parameter
 
 
 def _check_request(response: CloudFormationResponse, stack: Stack | None) -> None:
-    """Validate the request's parameters against its template (``stack``: the stack an update reads
-    previous values from) and hand moto explicit values where the request said UsePreviousValue."""
+    """Check that the request's template names only what exists, validate its parameters against the
+    template (``stack``: the stack an update reads previous values from) and hand moto explicit values
+    where the request said UsePreviousValue."""
     template = _request_template(response, stack)
     if not template:
         return
+    references.check(template)
     given = response._get_param("Parameters", [])
     previous = parameters.previous_values(stack.template_dict, stack.parameters) if stack else None
     values = parameters.validate(template, given, previous, _context(response, stack))
@@ -122,6 +130,25 @@ def _check_request(response: CloudFormationResponse, stack: Stack | None) -> Non
         else entry
         for entry in given
     ]
+
+
+def _process_cfn_response(self: CloudFormationResponse):
+    """``CloudFormationResponse.process_cfn_response`` (a custom resource provider's response at its
+    ResponseURL): moto stores the Data and marks the stack complete, and ignores FAILED. Here the response
+    goes to the stack operation waiting for it, which completes or fails the resource and the stack."""
+    query = self.querystring
+    stack_id = (query.get("stack") or [""])[0]
+    try:
+        response = json.loads(self.body or "null")
+    except json.JSONDecodeError:
+        return 400, {"status": 400}, "The response must be the provider's JSON object."
+    named = response if isinstance(response, dict) else {}
+    logical_id = (query.get("resource") or [""])[0] or str(named.get("LogicalResourceId", ""))
+    request_id = (query.get("request") or [""])[0] or named.get("RequestId")
+    if not custom.answer(stack_id, logical_id, request_id, response):
+        waiting = f"No custom resource request of stack {stack_id} waits for {logical_id!r}"
+        return 404, {"status": 404}, f"{waiting} (answered already, or timed out)."
+    return 200, {"status": 200}, ""
 
 
 _original_create_stack = CloudFormationResponse.create_stack
@@ -165,7 +192,8 @@ def _create_change_set(self: CloudFormationResponse):
 def _lambda_code_object(account_id: str, partition: str, data: dict[str, Any]):
     """``moto.awslambda.models._validate_s3_bucket_and_key`` reads the newest version of ``S3Key`` whatever
     ``S3ObjectVersion`` says, and creates a function with empty code when the key does not exist. Lambda
-    reads exactly the version named, and refuses a missing bucket, key or version."""
+    reads exactly the version named, and refuses a missing bucket, key or version (unless moto's
+    ``VALIDATE_LAMBDA_S3=false`` turns that check off, as in moto)."""
     from moto.awslambda.exceptions import InvalidParameterValueException
     from moto.s3.exceptions import MissingBucket
     from moto.s3.models import s3_backends
@@ -183,11 +211,25 @@ def _lambda_code_object(account_id: str, partition: str, data: dict[str, Any]):
             if version and key_exists
             else ("NoSuchKey", "The specified key does not exist.")
         )
-    if found is None:
+    if found is None and lambda_models.do_validate_s3():
         raise InvalidParameterValueException(
             f"Error occurred while GetObject. S3 Error Code: {code}. S3 Error Message: {message}"
         )
     return found
+
+
+_original_ssm_parameter = SsmParameter.__dict__["create_from_cloudformation_json"].__func__
+
+
+def _ssm_parameter_from_cloudformation(cls, resource_name, cloudformation_json, *args, **kwargs):
+    """``Parameter.create_from_cloudformation_json`` (SSM) takes ``Tags`` as a list of Key/Value pairs;
+    AWS::SSM::Parameter declares them as a map (``{"team": "data"}``), which it fails on."""
+    tags = cloudformation_json.get("Properties", {}).get("Tags")
+    if isinstance(tags, dict):
+        listed = [{"Key": key, "Value": value} for key, value in tags.items()]
+        properties = {**cloudformation_json["Properties"], "Tags": listed}
+        cloudformation_json = {**cloudformation_json, "Properties": properties}
+    return _original_ssm_parameter(cls, resource_name, cloudformation_json, *args, **kwargs)
 
 
 def _stack_parameter_list(self: Stack) -> list[dict[str, str]]:
@@ -206,9 +248,12 @@ _original_validate_template = CloudFormationBackend.validate_template
 
 def _validate_template(self: CloudFormationBackend, template: str) -> list[Any]:
     """``CloudFormationBackend.validate_template`` only runs cfn-lint; AWS also refuses a malformed
-    Parameters section and a Rules section with unsupported functions or undeclared parameters."""
+    Parameters section, a Rules section with unsupported functions or undeclared parameters, and a name
+    the template refers to but does not define."""
     if template:
-        parameters.check_template(Stack.parse_template(template))
+        parsed = Stack.parse_template(template)
+        references.check(parsed)
+        parameters.check_template(parsed)
     return _original_validate_template(self, template)
 
 
@@ -316,19 +361,25 @@ def _get_bucket_notification(self: S3Response):
     return self.serialized(ActionResult(result))
 
 
-PATCHES: tuple[tuple[object, str, Callable[..., Any] | property], ...] = (
+PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod | classmethod], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
     (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
-    (ResourceMap, "__getitem__", _resource_map_getitem),
+    (SsmParameter, "create_from_cloudformation_json", classmethod(_ssm_parameter_from_cloudformation)),
+    (TaggingService, "validate_tags", _validate_tags),
+    (Stack, "parse_template", staticmethod(template.parse)),
     (Stack, "create_resources", engine.create),
     (Stack, "update", _stack_update),
     (Stack, "delete", engine.delete),
     (Stack, "outputs", property(_stack_outputs)),
     (Stack, "parameter_list", property(_stack_parameter_list)),
     (Stack, "stack_resources", property(_stack_resources)),
+    (Stack, "exports", property(_stack_exports)),
+    (CloudFormationBackend, "delete_stack", engine.delete_stack),
     (CloudFormationBackend, "execute_change_set", engine.execute_change_set),
     (CloudFormationBackend, "validate_template", _validate_template),
     (CloudFormationResponse, "create_stack", _create_stack),
+    (CloudFormationResponse, "process_cfn_response", _process_cfn_response),
+    (cloudformation_parsing, "CustomModel", custom.CustomResource),
     (CloudFormationResponse, "update_stack", _update_stack),
     (CloudFormationResponse, "create_change_set", _create_change_set),
     (convert_to_flask_response, "__call__", _flask_response),

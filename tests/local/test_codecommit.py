@@ -13,6 +13,8 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.local.test_resources import system_tags
+
 _names = itertools.count()
 
 
@@ -417,7 +419,10 @@ def test_stack_seeds_the_repository_from_the_zip(emulator, codecommit, code_buck
     assert metadata["defaultBranch"] == "trunk"
     assert codecommit.get_file(repositoryName="seeded", filePath="app.py")["fileContent"] == b"print('hi')\n"
     assert codecommit.get_file(repositoryName="seeded", filePath="bin/run")["fileMode"] == "EXECUTABLE"
-    assert codecommit.list_tags_for_resource(resourceArn=metadata["Arn"])["tags"] == {"team": "data"}
+    assert codecommit.list_tags_for_resource(resourceArn=metadata["Arn"])["tags"] == {
+        "team": "data",
+        **system_tags(cloudformation, "seeded-repo", "Repo"),
+    }
 
 
 def test_stack_update_renames_and_redescribes_in_place(emulator, codecommit):

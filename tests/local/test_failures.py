@@ -166,30 +166,25 @@ def test_the_emulator_names_the_operation_in_its_log(emulator, emulator_process)
 def test_a_bug_is_an_internal_failure_that_is_not_retried_and_has_its_traceback_in_the_log(
     emulator, emulator_process
 ):
-    """An exception no handler expects (here: moto's CloudFormation reading an Output whose GetAtt
-    names no resource, which AWS refuses with a ValidationError) reaches the client as InternalFailure
-    and the emulator's log as a traceback. If this request stops failing, pick another one."""
+    """An exception no handler expects (here: moto's GetTemplateSummary reading a template that is a YAML
+    list, which AWS refuses with a ValidationError) reaches the client as InternalFailure and the emulator's
+    log as a traceback. If this request stops failing, pick another one."""
     emulator_log = emulator_process[0].log_file
-    body = json.dumps(
-        {
-            "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-            "Outputs": {"Missing": {"Value": {"Fn::GetAtt": ["NoSuchResource", "Arn"]}}},
-        }
-    )
     cloudformation = client(emulator, "cloudformation", retries={"mode": "standard"})
-    error, metadata, seconds = failure(cloudformation.create_stack, StackName="bug", TemplateBody=body)
+    error, metadata, seconds = failure(cloudformation.get_template_summary, TemplateBody="[]")
     assert error["Code"] == "InternalFailure"
     assert error["Message"].startswith(
-        "The local AWS emulator failed on CloudFormation CreateStack (TypeError"
+        "The local AWS emulator failed on CloudFormation GetTemplateSummary (AttributeError"
     )
     assert "bug in the emulator" in error["Message"]
     assert (metadata["HTTPStatusCode"], metadata["RetryAttempts"]) == (501, 0)
     assert seconds < 1
     log = emulator_log.read_text()
     assert (
-        "CloudFormation CreateStack failed, a bug in the emulator:\nTraceback (most recent call last):" in log
+        "CloudFormation GetTemplateSummary failed, a bug in the emulator:\nTraceback (most recent call last):"
+        in log
     )
-    assert "TypeError: argument of type 'NoneType' is not iterable" in log
+    assert "AttributeError: 'list' object has no attribute 'items'" in log
     assert client(emulator, "sts").get_caller_identity()["Account"] == emulator.account  # still serving
 
 

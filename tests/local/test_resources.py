@@ -46,6 +46,21 @@ def failure_reason(cloudformation, stack: str, logical_id: str) -> str:
     return failed["ResourceStatusReason"]
 
 
+def system_tags(cloudformation, stack: str, logical_id: str) -> dict[str, str]:
+    """The tags CloudFormation puts on every resource whose type takes system tags."""
+    described = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    return {
+        "aws:cloudformation:stack-name": described["StackName"],
+        "aws:cloudformation:stack-id": described["StackId"],
+        "aws:cloudformation:logical-id": logical_id,
+    }
+
+
+def as_dict(tags: list[dict[str, str]]) -> dict[str, str]:
+    """A tag list, whatever the API's casing (Key/Value or key/value), as a dict."""
+    return {tag.get("Key", tag.get("key")): tag.get("Value", tag.get("value")) for tag in tags}
+
+
 def error_code(call, **kwargs) -> str:
     with pytest.raises(ClientError) as caught:
         call(**kwargs)
@@ -773,7 +788,10 @@ def test_pipeline_accepts_a_role_trusting_services_as_a_list(emulator, cloudform
     assert outputs(cloudformation, stack) == {"Ref": "handler-pipeline", "Version": "1"}
     codepipeline = emulator.client("codepipeline")
     arn = codepipeline.get_pipeline(name="handler-pipeline")["metadata"]["pipelineArn"]
-    assert codepipeline.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "data"}]
+    assert as_dict(codepipeline.list_tags_for_resource(resourceArn=arn)["tags"]) == {
+        "team": "data",
+        **system_tags(cloudformation, stack, "Pipeline"),
+    }
 
 
 def test_pipeline_updates_in_place_and_restarts_when_asked(emulator, cloudformation):
@@ -793,9 +811,11 @@ def test_pipeline_updates_in_place_and_restarts_when_asked(emulator, cloudformat
     assert outputs(cloudformation, stack) == {"Version": "2"}
     got = codepipeline.get_pipeline(name="updated-pipeline")
     assert got["pipeline"]["artifactStore"]["location"] == "other-artifacts"
-    assert codepipeline.list_tags_for_resource(resourceArn=got["metadata"]["pipelineArn"])["tags"] == [
-        {"key": "stage", "value": "dev"}
-    ]
+    tags = codepipeline.list_tags_for_resource(resourceArn=got["metadata"]["pipelineArn"])["tags"]
+    assert as_dict(tags) == {
+        "stage": "dev",
+        **system_tags(cloudformation, stack, "Pipeline"),
+    }
     assert (
         len(
             codepipeline.list_pipeline_executions(pipelineName="updated-pipeline")[
@@ -854,7 +874,8 @@ def test_trail_ref_getatt_update_and_delete(emulator, cloudformation):
     assert update(cloudformation, stack, resources, refs) == "UPDATE_COMPLETE"
     assert cloudtrail.get_trail_status(Name="handler-trail")["IsLogging"] is False
     assert cloudtrail.get_trail(Name="handler-trail")["Trail"]["S3KeyPrefix"] == "logs"
-    assert cloudtrail.list_tags(ResourceIdList=[arn])["ResourceTagList"][0]["TagsList"] == []
+    tags = cloudtrail.list_tags(ResourceIdList=[arn])["ResourceTagList"][0]["TagsList"]
+    assert as_dict(tags) == system_tags(cloudformation, stack, "Trail")
 
     cloudformation.delete_stack(StackName=stack)
     assert error_code(cloudtrail.get_trail, Name="handler-trail") == "TrailNotFoundException"

@@ -11,7 +11,16 @@ from io import BytesIO
 
 import pytest
 
-from tests.local.test_resources import USE_ROLE_ARN, create, failure_reason, outputs, stack_status, update
+from tests.local.test_resources import (
+    USE_ROLE_ARN,
+    as_dict,
+    create,
+    failure_reason,
+    outputs,
+    stack_status,
+    system_tags,
+    update,
+)
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -418,7 +427,10 @@ def test_a_topic_its_policy_and_a_pending_email_subscription(cloudformation, sns
     # a new display name and tags update the topic in place: its policy and subscription stay
     resources["Alarms"] = topic("Alarms of the project", Tags=[{"Key": "team", "Value": "ingest"}])
     assert update(cloudformation, stack, resources, TOPIC_REFS) == "UPDATE_COMPLETE"
-    assert sns.list_tags_for_resource(ResourceArn=TOPIC_ARN)["Tags"] == [{"Key": "team", "Value": "ingest"}]
+    assert as_dict(sns.list_tags_for_resource(ResourceArn=TOPIC_ARN)["Tags"]) == {
+        "team": "ingest",
+        **system_tags(cloudformation, stack, "Alarms"),
+    }
     assert (
         sns.get_topic_attributes(TopicArn=TOPIC_ARN)["Attributes"]["DisplayName"] == "Alarms of the project"
     )
@@ -431,7 +443,8 @@ def test_a_topic_its_policy_and_a_pending_email_subscription(cloudformation, sns
     resources["AlarmsPolicy"] = topic_policy("Two")
     assert update(cloudformation, stack, resources, TOPIC_REFS) == "UPDATE_COMPLETE"
     assert policy_sids(sns) == ["Two"]
-    assert sns.list_tags_for_resource(ResourceArn=TOPIC_ARN)["Tags"] == []  # the tag left the template
+    tags = sns.list_tags_for_resource(ResourceArn=TOPIC_ARN)["Tags"]
+    assert as_dict(tags) == system_tags(cloudformation, stack, "Alarms")  # the tag left the template
 
     # without the policy resource, the topic has SNS's default policy again
     del resources["AlarmsPolicy"]
@@ -536,7 +549,10 @@ def test_a_metric_alarm_on_a_queue_with_a_topic_action(emulator, cloudformation)
     assert described["Threshold"] == 5.0
     assert described["StateValue"] == "ALARM"  # an update keeps the alarm's state, as PutMetricAlarm does
     arn = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:dead-letters"
-    assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team", "Value": "ingest"}]
+    assert as_dict(cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]) == {
+        "team": "ingest",
+        **system_tags(cloudformation, stack, "DeadLetterAlarm"),
+    }
 
     cloudformation.delete_stack(StackName=stack)
     assert cloudwatch.describe_alarms(AlarmNames=["dead-letters"])["MetricAlarms"] == []

@@ -211,6 +211,15 @@ class Backend(IAMBackend):
     def _init_aws_policies(self) -> list[ManagedPolicy]:
         return []  # built on first use by ManagedPolicies
 
+    @property
+    def aws_managed_policies(self) -> list[ManagedPolicy]:
+        """The AWS managed policies, from ``managed_policies`` (moto keeps a list it builds eagerly)."""
+        return [policy for policy in self.managed_policies.values() if isinstance(policy, AWSManagedPolicy)]
+
+    @aws_managed_policies.setter
+    def aws_managed_policies(self, _eager: list[ManagedPolicy]) -> None:
+        """moto's ``__init__`` assigns what :meth:`_init_aws_policies` returns (nothing): not kept."""
+
     def _init_managed_policies(self) -> dict[str, ManagedPolicy]:
         return ManagedPolicies(self.account_id, self.region_name)
 

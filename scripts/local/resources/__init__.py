@@ -34,6 +34,8 @@ AWS::IAM::ManagedPolicy         ``ManagedPolicy.create_from_cloudformation_json`
                                 ``attach_/detach_*_policy``, ``delete_policy``
 AWS::CodeBuild::Project         ``CodeBuildBackend.codebuild_projects``, ``create_project``,
                                 ``delete_project``
+AWS::CloudFormation::CustomResource  ``SNSBackend.publish`` (an SNS provider), ``LambdaBackend.get_function``;
+and ``Custom::*``               ``parsing.CustomModel`` replaced (see scripts/local/patches.py)
 AWS::CodePipeline::Pipeline     ``CodePipelineBackend.iam_backend.get_role_by_arn``, ``pipelines``
                                 + ``CodePipeline`` (instead of ``create_pipeline``, see the class),
                                 ``update_pipeline``, ``tag_resource`` / ``untag_resource``,
@@ -57,10 +59,22 @@ from scripts.local.resources import (
     cloudwatch,
     codebuild,
     codepipeline,
+    custom,
     iam,
     s3,
     sns,
     sqs,
 )
 
-__all__ = ["awslambda", "cloudtrail", "cloudwatch", "codebuild", "codepipeline", "iam", "s3", "sns", "sqs"]
+__all__ = [
+    "awslambda",
+    "cloudtrail",
+    "cloudwatch",
+    "codebuild",
+    "codepipeline",
+    "custom",
+    "iam",
+    "s3",
+    "sns",
+    "sqs",
+]

@@ -14,6 +14,7 @@ from moto.iam.exceptions import NotFoundException as IamNotFoundException
 from scripts.local.resources.common import (
     as_bool,
     camel_case,
+    is_system_tag,
     reject_unsupported,
     replace_resource,
     required_properties,
@@ -134,7 +135,7 @@ class CfnPipeline(CloudFormationModel):
             )
         pipeline = CodePipeline(account_id, region_name, structure)
         tags = camel_case(properties.get("Tags") or [])
-        pipeline.validate_tags(tags)
+        pipeline.validate_tags([tag for tag in tags if not is_system_tag(tag["key"])])
         pipeline.tags.update({tag["key"]: tag["value"] for tag in tags})
         backend.pipelines[resource_name] = pipeline
         return cls(resource_name, account_id, region_name)
@@ -152,8 +153,11 @@ class CfnPipeline(CloudFormationModel):
         backend.update_pipeline(cls._structure(original_resource.name, properties, backend))
         pipeline = backend.pipelines[original_resource.name]
         arn = pipeline.metadata["pipelineArn"]
-        tags = camel_case(properties.get("Tags") or [])
-        backend.untag_resource(arn, [key for key in pipeline.tags if key not in {tag["key"] for tag in tags}])
+        # a resource's system tags (aws:cloudformation:*) never change; only CloudFormation sets them
+        tags = [tag for tag in camel_case(properties.get("Tags") or []) if not is_system_tag(tag["key"])]
+        wanted = {tag["key"] for tag in tags}
+        dropped = [key for key in pipeline.tags if key not in wanted and not is_system_tag(key)]
+        backend.untag_resource(arn, dropped)
         backend.tag_resource(arn, tags)
         if as_bool(properties.get("RestartExecutionOnUpdate"), False):
             backend.start_pipeline_execution(original_resource.name, None)

@@ -86,6 +86,12 @@ def tag_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
     return {tag["Key"]: str(tag["Value"]) for tag in tags or []}
 
 
+def is_system_tag(key: str) -> bool:
+    """Tags under ``aws:`` (CloudFormation's ``aws:cloudformation:*``) are set by AWS, never by a caller:
+    APIs that refuse them from callers must still take them from CloudFormation."""
+    return key.startswith("aws:")
+
+
 def reject_unsupported(resource_type: str, properties: dict[str, Any], unsupported: Iterable[str]) -> None:
     present = [name for name in unsupported if properties.get(name) not in (None, [], {})]
     if present:

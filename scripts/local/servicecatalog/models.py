@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from moto.cloudformation.models import Stack
+from moto.cloudformation.models import Stack, cloudformation_backends
 from moto.core.common_models import CloudFormationModel
 from moto.core.utils import utcnow
 from moto.iam.models import iam_backends
@@ -42,16 +42,38 @@ def _new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(13))
 
 
+@dataclass(frozen=True)
+class ArtifactSource:
+    """Where a provisioning artifact's template came from, and the template itself."""
+
+    url: str | None
+    stack_arn: str | None
+    body: str
+
+
 @dataclass
 class ProvisioningArtifact:
     id: str
     name: str
     description: str
-    template_url: str
+    template_url: str | None
+    """The S3 URL the template was loaded from (None when it was imported from a stack)."""
+    template_body: str
+    """The template as it was when the artifact was made: Service Catalog keeps its own copy."""
+    source_stack: str | None = None
+    """The stack (ARN) whose template the artifact imported (``Info.ImportFromPhysicalId``)."""
     type: str = "CLOUD_FORMATION_TEMPLATE"
     guidance: str = "DEFAULT"
     active: bool = True
     created_time: datetime = field(default_factory=utcnow)
+
+    def info(self) -> dict[str, str]:
+        """The artifact's ``Info``: where its template came from."""
+        return (
+            {"TemplateUrl": self.template_url}
+            if self.template_url
+            else {"ImportFromPhysicalId": self.source_stack}
+        )
 
     def detail(self) -> dict[str, Any]:
         return {
@@ -112,9 +134,12 @@ class Backend(ServiceCatalogBackend):
         return self.portfolios[portfolio_id]
 
     def product(self, product_id: str | None = None, name: str | None = None) -> Product:
+        if not product_id and not name:
+            raise InvalidParametersException("Either Id or Name must be specified.")
         product = self.products.get(product_id) if product_id else self.lookup_by_name(name or "")
         if product is None:
-            raise ResourceNotFoundException(f"Product {product_id or name} not found.")
+            key, value = ("Id", product_id) if product_id else ("Name", name)
+            raise ResourceNotFoundException(f"Product with {key} '{value}' not found.")
         return product
 
     def artifact(self, product_id: str, artifact_id: str | None, name: str | None) -> ProvisioningArtifact:
@@ -128,6 +153,7 @@ class Backend(ServiceCatalogBackend):
 
     # -- products and their artifacts ---------------------------------------------------------------
     def create_product(self, **kwargs: Any) -> Product:
+        """A product, with the provisioning artifact its parameters describe (a product may have none)."""
         parameters = kwargs.get("provisioning_artifact_parameters") or {}
         if not kwargs.get("name") or not kwargs.get("owner"):
             raise InvalidParametersException("Name and Owner are required.")
@@ -137,32 +163,45 @@ class Backend(ServiceCatalogBackend):
             "EXTERNAL",
         ):
             raise InvalidParametersException(f"Invalid ProductType {kwargs.get('product_type')}.")
-        self.validate_artifact_parameters(parameters)
+        source = self.validate_artifact_parameters(parameters) if parameters else None
         product = super().create_product(**kwargs)
         if product.id not in self.artifacts:
             self.artifacts[product.id] = {}
-            self.add_validated_artifact(product.id, parameters)
+            if source:
+                self.add_validated_artifact(product.id, parameters, source)
         return product
 
-    def validate_artifact_parameters(self, parameters: dict[str, Any]) -> None:
-        """What AWS checks before accepting a template: the URL resolves to a CloudFormation template."""
+    def validate_artifact_parameters(self, parameters: dict[str, Any]) -> ArtifactSource:
+        """What AWS checks before accepting a template: ``Info`` names an S3 object or a stack (not both),
+        and what it names is a CloudFormation template."""
         info = parameters.get("Info") or {}
-        url = info.get("LoadTemplateFromURL")
-        if not url:
+        url, stack_arn = info.get("LoadTemplateFromURL"), info.get("ImportFromPhysicalId")
+        if bool(url) == bool(stack_arn):
             raise InvalidParametersException(
-                "ProvisioningArtifactParameters.Info requires LoadTemplateFromURL."
+                "ProvisioningArtifactParameters.Info needs one of LoadTemplateFromURL and "
+                "ImportFromPhysicalId."
             )
-        body = self.template_body(url)
+        body = self.template_body(url) if url else self.stack_template(stack_arn)
+        source = ArtifactSource(url, stack_arn, body)
         if parameters.get("DisableTemplateValidation"):
-            return
+            return source
         try:
             template = Stack.parse_template(body)
         except Exception as error:
             raise InvalidParametersException(
-                f"Template at {url} is not valid JSON or YAML: {error}"
+                f"Template at {url or stack_arn} is not valid JSON or YAML: {error}"
             ) from error
         if not isinstance(template, dict) or "Resources" not in template:
-            raise InvalidParametersException(f"Template at {url} has no Resources section.")
+            raise InvalidParametersException(f"Template at {url or stack_arn} has no Resources section.")
+        return source
+
+    def stack_template(self, stack_arn: str) -> str:
+        """The template of a stack of this account and region (``ImportFromPhysicalId``)."""
+        stacks = cloudformation_backends[self.account_id][self.region_name].stacks
+        stack = stacks.get(stack_arn)
+        if stack is None:
+            raise InvalidParametersException(f"Invalid ImportFromPhysicalId {stack_arn}: no such stack.")
+        return stack.template if isinstance(stack.template, str) else json.dumps(stack.template)
 
     def template_body(self, url: str) -> str:
         match = _TEMPLATE_URL.fullmatch(url)
@@ -183,12 +222,13 @@ class Backend(ServiceCatalogBackend):
         self, product_id: str, parameters: dict[str, Any]
     ) -> ProvisioningArtifact:
         self.product(product_id)
-        self.validate_artifact_parameters(parameters)
-        return self.add_validated_artifact(product_id, parameters)
+        source = self.validate_artifact_parameters(parameters)
+        return self.add_validated_artifact(product_id, parameters, source)
 
-    def add_validated_artifact(self, product_id: str, parameters: dict[str, Any]) -> ProvisioningArtifact:
-        """Add an artifact whose parameters passed :meth:`validate_artifact_parameters` (which reads
-        and parses the template: once per artifact is enough)."""
+    def add_validated_artifact(
+        self, product_id: str, parameters: dict[str, Any], source: ArtifactSource
+    ) -> ProvisioningArtifact:
+        """Add an artifact from the ``source`` :meth:`validate_artifact_parameters` found for it."""
         product = self.product(product_id)
         artifacts = self.artifacts.setdefault(product.id, {})
         name = parameters.get("Name") or f"v{len(artifacts) + 1}"
@@ -198,7 +238,9 @@ class Backend(ServiceCatalogBackend):
             id=_new_id("pa-"),
             name=name,
             description=parameters.get("Description", ""),
-            template_url=parameters["Info"]["LoadTemplateFromURL"],
+            template_url=source.url,
+            template_body=source.body,
+            source_stack=source.stack_arn,
             type=parameters.get("Type", "CLOUD_FORMATION_TEMPLATE"),
         )
         artifacts[artifact.id] = artifact
@@ -379,7 +421,7 @@ class Backend(ServiceCatalogBackend):
         if not constraints:
             return
         chosen = self._artifact_by_id_or_name(product.id, artifact)
-        template = Stack.parse_template(self.template_body(chosen.template_url))
+        template = Stack.parse_template(chosen.template_body)
         given = _launch_values(parameters)
         values = {**cfn_parameters.previous_values(template, {}), **given}
         context = cfn_parameters.Context(self.account_id, self.region_name)
@@ -586,8 +628,7 @@ class CfnProduct(CloudFormationModel):
         releases = properties.get("ProvisioningArtifactParameters") or []
         if not releases:
             raise InvalidParametersException("ProvisioningArtifactParameters needs at least one artifact.")
-        for release in releases[1:]:  # create_product validates the first one
-            backend.validate_artifact_parameters(release)
+        sources = [backend.validate_artifact_parameters(release) for release in releases[1:]]
         product = backend.create_product(
             name=properties["Name"],
             owner=properties["Owner"],
@@ -602,8 +643,8 @@ class CfnProduct(CloudFormationModel):
             source_connection=properties.get("SourceConnection"),
             accept_language=properties.get("AcceptLanguage"),
         )
-        for release in releases[1:]:
-            backend.add_validated_artifact(product.id, release)
+        for release, source in zip(releases[1:], sources, strict=True):
+            backend.add_validated_artifact(product.id, release, source)
         return cls(product.id, account_id, region_name)
 
     @classmethod
@@ -614,8 +655,7 @@ class CfnProduct(CloudFormationModel):
         backend = _backend(account_id, region_name)
         product_id = original_resource.id
         releases = properties.get("ProvisioningArtifactParameters") or []
-        for release in releases:
-            backend.validate_artifact_parameters(release)
+        sources = {release.get("Name"): backend.validate_artifact_parameters(release) for release in releases}
         backend.update_product(
             product_id,
             name=properties["Name"],
@@ -631,12 +671,16 @@ class CfnProduct(CloudFormationModel):
         wanted = {release.get("Name"): release for release in releases}
         for name, release in wanted.items():
             current = existing.get(name)
-            if current and not replace_all and current.template_url == release["Info"]["LoadTemplateFromURL"]:
+            if (
+                current
+                and not replace_all
+                and current.template_url == release["Info"].get("LoadTemplateFromURL")
+            ):
                 current.description = release.get("Description", current.description)
                 continue
             if current:
                 del backend.artifacts[product_id][current.id]
-            backend.add_validated_artifact(product_id, release)
+            backend.add_validated_artifact(product_id, release, sources[name])
         for name, artifact in existing.items():
             if name not in wanted:
                 backend.artifacts[product_id].pop(artifact.id, None)

@@ -69,13 +69,11 @@ class ServiceCatalogResponse(MotoServiceCatalogResponse):
             source_connection=params.get("SourceConnection"),
             accept_language=params.get("AcceptLanguage"),
         )
-        return ActionResult(
-            {
-                "ProductViewDetail": self._product_view_detail(product),
-                "ProvisioningArtifactDetail": self._artifacts(product.id)[0].detail(),
-                "Tags": product.tags,
-            }
-        )
+        created = {"ProductViewDetail": self._product_view_detail(product), "Tags": product.tags}
+        artifacts = self._artifacts(product.id)
+        if artifacts:
+            created["ProvisioningArtifactDetail"] = artifacts[0].detail()
+        return ActionResult(created)
 
     def describe_product(self) -> ActionResult:
         params = self.params
@@ -155,7 +153,7 @@ class ServiceCatalogResponse(MotoServiceCatalogResponse):
         )
         result: dict[str, Any] = {
             "ProvisioningArtifactDetail": artifact.detail(),
-            "Info": {"TemplateUrl": artifact.template_url},
+            "Info": artifact.info(),
             "Status": "AVAILABLE",
         }
         if params.get("IncludeProvisioningArtifactParameters"):
@@ -168,7 +166,7 @@ class ServiceCatalogResponse(MotoServiceCatalogResponse):
         return ActionResult(
             {
                 "ProvisioningArtifactDetail": artifact.detail(),
-                "Info": {"TemplateUrl": artifact.template_url},
+                "Info": artifact.info(),
                 "Status": "CREATING",
             }
         )
