@@ -6,6 +6,7 @@ VENV := .venv
 VENV_CHECKOV := .venv-checkov
 PY := $(VENV)/bin/python
 SEED_DIR := project-seed/s3-fs-ingestion
+MOTO_SUITES := .cache/moto-suites/fetched
 
 # Variables passed to the tooling (each one documented in `make help`; empty means "work it out").
 export REGION ?=
@@ -73,7 +74,13 @@ $(VENV_CHECKOV)/.installed: requirements-checkov.txt constraints-checkov.txt
 	$(VENV_CHECKOV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt -c constraints-checkov.txt
 	touch $@
 
-install: $(VENV)/.installed $(VENV_CHECKOV)/.installed ## Create .venv and .venv-checkov from pinned versions
+# moto's own test suites for the fidelity gate (make test): its pinned source distribution, checked against
+# its hash, unpacked once per moto version into .cache/moto-suites/.
+$(MOTO_SUITES): requirements-moto-suites.txt $(VENV)/.installed
+	$(PY) -m scripts.fidelity.suites
+	touch $@
+
+install: $(VENV)/.installed $(VENV_CHECKOV)/.installed $(MOTO_SUITES) ## Create .venv and .venv-checkov from pinned versions, fetch moto's suites
 
 lint: install ## ruff, cfn-lint, parliament (IAM policies) and checkov
 	$(VENV)/bin/ruff check .
@@ -120,7 +127,7 @@ seed-lock: install ## Regenerate project-seed/.../requirements.lock from require
 	$(VENV)/bin/uv pip compile --quiet --no-config --python-version 3.12 --python-platform x86_64-manylinux_2_28 \
 		--generate-hashes -c constraints.txt -o $(SEED_DIR)/requirements.lock $(SEED_DIR)/requirements.txt
 
-clean: ## Stop the local emulator, remove build output and virtual environments
+clean: ## Stop the local emulator, remove build output, virtual environments and fetched suites
 	@if [ -x $(PY) ]; then $(PY) -m scripts.local down; fi
-	rm -rf build $(VENV) $(VENV_CHECKOV) .pytest_cache .ruff_cache
+	rm -rf build $(VENV) $(VENV_CHECKOV) .cache .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from scripts.assemble import SourceLayout
 from scripts.aws import AwsContext
+from scripts.fidelity.gate import SuitesRun, Verdict
 from scripts.lint import CleanLintCache
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,29 @@ _AWS_VARIABLES = (
     "DELETE_PROJECT_BUCKETS",
     "DELETE_STAGING",
 )
+
+
+MOTO_SUITES_TEST = "tests/test_moto_suites.py::test_moto_suites_pass_with_the_extensions"
+MOTO_SUITES_RUN = pytest.StashKey[SuitesRun]()
+MOTO_SUITES_VERDICT = pytest.StashKey[Verdict]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """moto's own suites (the fidelity gate) run in a process of their own for over a minute: started as
+    soon as collection shows the gate's test is selected, they run beside the rest of the suite."""
+    if any(item.nodeid == MOTO_SUITES_TEST for item in session.items):
+        session.config.stash[MOTO_SUITES_RUN] = SuitesRun()
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    verdict = config.stash.get(MOTO_SUITES_VERDICT, None)
+    if verdict is not None:
+        terminalreporter.write_line(verdict.summary())
+
+
+@pytest.fixture(scope="session")
+def moto_suites_run(request) -> SuitesRun:
+    return request.config.stash[MOTO_SUITES_RUN]
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,16 @@ import pytest
 from tests.conftest import PROJECT_ROOT
 
 RUFF = Path(sys.executable).parent / "ruff"
-NOT_SOURCES = (".git", ".venv", ".venv-checkov", "build", "__pycache__", ".pytest_cache", ".ruff_cache")
+NOT_SOURCES = (
+    ".git",
+    ".venv",
+    ".venv-checkov",
+    ".cache",
+    "build",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+)
 
 
 def ruff_check(root: Path) -> subprocess.CompletedProcess:

@@ -43,6 +43,7 @@ PACKAGE_INPUTS = (
     "constraints.txt",
     "requirements-checkov.txt",
     "constraints-checkov.txt",
+    "requirements-moto-suites.txt",
     "cfn-templates",
     "project-seed",
     "scripts",
@@ -50,7 +51,8 @@ PACKAGE_INPUTS = (
 
 
 def project_copy(workdir: Path) -> Path:
-    """A copy of what `make package` reads (modification times kept: make sees the venvs up to date)."""
+    """A copy of what `make package` reads (modification times kept: make sees the venvs and the fetched
+    suites up to date)."""
     copy = workdir / "project"
     copy.mkdir()
     for name in PACKAGE_INPUTS:
@@ -59,7 +61,7 @@ def project_copy(workdir: Path) -> Path:
             shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, copy / name)
-    for environment in (".venv", ".venv-checkov"):
+    for environment in (".venv", ".venv-checkov", ".cache"):
         (copy / environment).symlink_to(PROJECT_ROOT / environment)
     return copy
 
