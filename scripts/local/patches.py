@@ -15,6 +15,7 @@ from moto.awslambda import models as lambda_models
 from moto.cloudformation import parsing as cloudformation_parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.base_backend import BackendDict
 from moto.core.utils import convert_to_flask_response
 from moto.moto_server import threaded_moto_server
 from moto.s3.models import FakeBucket
@@ -22,7 +23,7 @@ from moto.s3.responses import S3Response
 from moto.ssm.models import Parameter as SsmParameter
 from moto.utilities.tagging_service import TaggingService
 
-from scripts.local import failures
+from scripts.local import concurrency, failures
 from scripts.local.cloudformation import engine, parameters, references, tags, template
 from scripts.local.resources import custom
 
@@ -151,6 +152,16 @@ def _process_cfn_response(self: CloudFormationResponse):
     return 200, {"status": 200}, ""
 
 
+_original_reset = BackendDict.reset.__func__
+
+
+def _reset_backends(cls: type[BackendDict]) -> None:
+    """``BackendDict.reset`` (``/moto-api/reset``, and moto's own between tests): background work is
+    cancelled first, so nothing started before the reset writes into the state after it."""
+    concurrency.reset()
+    _original_reset(cls)
+
+
 _original_create_stack = CloudFormationResponse.create_stack
 
 
@@ -266,7 +277,8 @@ def _flask_response(self: convert_to_flask_response, args: Any = None, **kwargs:
     seconds: a NotImplementedError (an operation moto lacks), the KeyError of a region moto has no
     backend for, a bug. Here a request signed for a region that does not exist is refused before the
     handler runs, and what escapes the handler becomes an AWS error in the service's protocol
-    (:mod:`scripts.local.failures`); moto's own errors (``HTTPException``) pass through."""
+    (:mod:`scripts.local.failures`); moto's own errors (``HTTPException``) pass through. Each handler
+    runs holding the emulator's state lock (:mod:`scripts.local.concurrency`): moto's backends have none."""
     from flask import current_app, request
     from werkzeug.exceptions import HTTPException
 
@@ -275,7 +287,8 @@ def _flask_response(self: convert_to_flask_response, args: Any = None, **kwargs:
     if refused is not None:
         return refused
     try:
-        return _original_flask_call(self, args, **kwargs)
+        with concurrency.holding_state():
+            return _original_flask_call(self, args, **kwargs)
     except HTTPException:
         raise
     except Exception as failure:
@@ -366,6 +379,7 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod |
     (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
     (SsmParameter, "create_from_cloudformation_json", classmethod(_ssm_parameter_from_cloudformation)),
     (TaggingService, "validate_tags", _validate_tags),
+    (BackendDict, "reset", classmethod(_reset_backends)),
     (Stack, "parse_template", staticmethod(template.parse)),
     (Stack, "create_resources", engine.create),
     (Stack, "update", _stack_update),

@@ -5,6 +5,10 @@ the operation is *settled*: finished, or waiting for something outside the emula
 resource provider's response. A caller that then supplies what it waits for (the provider's response)
 gets its answer once the operation has settled again. Everything the emulator can do itself is therefore
 done by the time a call returns, and a stack waits only where AWS would wait on someone else.
+
+An operation runs holding the emulator's state lock and lets go of it while it waits; the call waiting for it
+lets go meanwhile (:mod:`scripts.local.concurrency`). An operation waiting when the emulator is reset stops
+there, leaving the new state alone.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import contextvars
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from scripts.local import concurrency
 
 _current = threading.local()
 
@@ -38,7 +44,10 @@ class Operation:
     def _run(self, work: Callable[..., None], args: tuple[Any, ...]) -> None:
         _current.operation = self
         try:
-            work(*args)
+            with concurrency.holding_state():
+                work(*args)
+        except concurrency.Cancelled:
+            pass
         except BaseException as error:  # re-raised in the thread that waits for the operation
             self._error = error
         finally:
@@ -52,6 +61,7 @@ class Wait:
 
     def __init__(self) -> None:
         self.operation: Operation | None = getattr(_current, "operation", None)
+        self._generation = concurrency.generation()
         self._answer: Any = None
         self._answered = False
         self._lock = threading.Lock()
@@ -60,7 +70,7 @@ class Wait:
     def result(self, timeout: float) -> tuple[bool, Any]:
         """On the operation's thread: (True, answer), or (False, None) after ``timeout`` seconds."""
         self._change_waits(+1)
-        if self._event.wait(timeout):
+        if concurrency.wait(self._event, timeout, self._generation):
             return True, self._answer
         with self._lock:
             if self._answered:  # answered just as the time ran out
@@ -80,7 +90,8 @@ class Wait:
         self._change_waits(-1)
         self._event.set()
         if self.operation is not None:
-            self.operation.settled()
+            with concurrency.released_state():
+                self.operation.settled()
         return True
 
     def _change_waits(self, delta: int) -> None:
@@ -102,5 +113,6 @@ def run(name: str, work: Callable[..., None], *args: Any) -> None:
     thread = threading.Thread(
         target=context.run, args=(operation._run, work, args), name=f"cloudformation {name}", daemon=True
     )
-    thread.start()
-    operation.settled()
+    with concurrency.released_state():
+        thread.start()
+        operation.settled()

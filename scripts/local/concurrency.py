@@ -1,0 +1,104 @@
+"""One discipline for the emulator's threads.
+
+ThreadedMotoServer serves each request on a thread of its own and moto's backends have no locks (two threads
+listing and adding to one dict answer HTTP 500). So the emulator keeps one *state lock*: every request runs
+holding it, and so does background work (a stack operation) while it touches state. A thread that waits for
+another — a request waiting for a stack operation to settle, an operation waiting for a provider's response,
+code that calls the emulator back over HTTP — lets go of the lock first, so nothing deadlocks.
+
+A reset (``/moto-api/reset``, or moto's own between tests) cancels background work: every piece of work
+belongs to the generation it started in, and work that resumes after a reset stops without touching the
+state that came after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+_state = threading.Lock()
+_held = threading.local()
+_generation = 0
+_resets: list[threading.Event] = []
+"""Wake-up events of work waiting now: a reset sets them all."""
+
+
+class Cancelled(Exception):
+    """Raised in background work that resumes after a reset."""
+
+
+@contextlib.contextmanager
+def holding_state() -> Iterator[None]:
+    """Hold the state lock (already held by this thread: nothing more to do)."""
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
+    with _state:
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+
+
+@contextlib.contextmanager
+def released_state() -> Iterator[None]:
+    """Let go of the state lock, if this thread holds it, while it waits for another thread."""
+    depth = getattr(_held, "depth", 0)
+    if not depth:
+        yield
+        return
+    _held.depth = 0
+    _state.release()
+    try:
+        yield
+    finally:
+        _state.acquire()
+        _held.depth = depth
+
+
+def generation() -> int:
+    return _generation
+
+
+def wait(event: threading.Event, timeout: float | None, started_in: int) -> bool:
+    """Wait for ``event`` without the state lock, as work of generation ``started_in``: True when it was
+    set; raise :class:`Cancelled` when a reset came first or meanwhile."""
+    _resets.append(event)
+    try:
+        with released_state():
+            happened = event.wait(timeout)
+    finally:
+        _resets.remove(event)
+    if _generation != started_in:
+        raise Cancelled()
+    return happened
+
+
+def reset() -> None:
+    """Start a new generation and wake all waiting work, which then stops (:func:`wait`)."""
+    global _generation
+    _generation += 1
+    for event in list(_resets):
+        event.set()
+
+
+def after(seconds: float, work: Callable[..., None], *args: Any) -> None:
+    """Run ``work(*args)`` on a background thread ``seconds`` from now, holding the state lock, unless the
+    emulator is reset meanwhile."""
+    started_in = _generation
+
+    def run() -> None:
+        with holding_state():
+            if _generation == started_in:
+                work(*args)
+
+    timer = threading.Timer(seconds, run)
+    timer.daemon = True
+    timer.start()
