@@ -26,6 +26,8 @@ SUITES = (
     "tests/test_servicecatalog",
     "tests/test_codecommit",
     "tests/test_iam",
+    "tests/test_sagemaker",
+    "tests/test_glue",
     # moto internals scripts/local/patches.py replaces: bucket policies, notification configurations,
     # Lambda code from a versioned S3 object
     "tests/test_s3/test_s3_bucket_policy.py",

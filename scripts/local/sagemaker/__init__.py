@@ -1,0 +1,1 @@
+"""SageMaker: the Feature Store (control plane and featurestore-runtime)."""

@@ -1,0 +1,263 @@
+"""SageMaker with a Feature Store that keeps what it is given and stores records.
+
+moto's feature groups drop ``OnlineStoreConfig``, overwrite a caller's ``DataCatalogConfig``, fail without an
+offline store, answer an unknown name with HTTP 500 and cannot be listed or deleted; there is no
+featurestore-runtime. Here a group is checked as CreateFeatureGroup checks it, goes Creating → Created (and
+Deleting → gone) in the background, gets its Glue table, and takes records through PutRecord into the online
+and offline stores (:mod:`.featurestore`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.glue.models import glue_backends
+from moto.s3.models import s3_backends
+from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+from moto.sagemaker.models import BaseObject, SageMakerModelBackend
+from moto.sagemaker.utils import arn_formatter
+
+from scripts.local import concurrency
+
+from .featurestore import ingestion, offline_store
+from .featurestore.definitions import FeatureGroupDefinition, event_time
+from .featurestore.online_store import OnlineStore
+
+STATUS_CHANGE_SECONDS = 0.2
+"""How long a feature group stays Creating or Deleting (AWS: seconds to a minute)."""
+CATALOG_DATABASE = "sagemaker_featurestore"
+
+
+class FeatureGroup(BaseObject):
+    """A feature group as DescribeFeatureGroup shows it, with its checked definition."""
+
+    def __init__(
+        self, definition: FeatureGroupDefinition, request: dict[str, Any], account: str, region: str
+    ):
+        self.definition = definition
+        self.arn = arn_formatter("feature-group", definition.name.lower(), account, region)
+        self.creation_time = datetime.now(UTC)
+        self.status = "Creating"
+        self.request = request
+        self.tags: list[dict[str, str]] = list(request.get("Tags") or [])
+        self.offline = self._offline_config(request.get("OfflineStoreConfig"), account, region)
+        self.offline_status: dict[str, str] | None = {"Status": "Active"} if self.offline else None
+
+    def _offline_config(
+        self, given: dict[str, Any] | None, account: str, region: str
+    ) -> dict[str, Any] | None:
+        if not given:
+            return None
+        config = {**given, "S3StorageConfig": dict(given["S3StorageConfig"])}
+        storage = config["S3StorageConfig"]
+        storage["ResolvedOutputS3Uri"] = offline_store.resolved_uri(
+            storage["S3Uri"], account, region, self.definition.name, self.creation_time
+        )
+        if not config.get("DataCatalogConfig"):
+            table = f"{self.definition.name.replace('-', '_')}_{int(self.creation_time.timestamp())}"
+            config["DataCatalogConfig"] = {
+                "TableName": table,
+                "Catalog": "AwsDataCatalog",
+                "Database": CATALOG_DATABASE,
+            }
+        config.setdefault("DisableGlueTableCreation", False)
+        config.setdefault("TableFormat", "Glue")
+        return config
+
+    @property
+    def offline_location(self) -> str | None:
+        return self.offline["S3StorageConfig"]["ResolvedOutputS3Uri"] if self.offline else None
+
+    @property
+    def writable_offline_location(self) -> str | None:
+        """Where records go, unless the offline store is Blocked (AWS then writes only online)."""
+        active = self.offline_status and self.offline_status["Status"] == "Active"
+        return self.offline_location if active else None
+
+    def describe(self) -> dict[str, Any]:
+        described = {
+            "FeatureGroupArn": self.arn,
+            "FeatureGroupName": self.definition.name,
+            "RecordIdentifierFeatureName": self.definition.record_identifier,
+            "EventTimeFeatureName": self.definition.event_time,
+            "FeatureDefinitions": [
+                {"FeatureName": name, "FeatureType": kind} for name, kind in self.definition.features.items()
+            ],
+            "CreationTime": self.creation_time,
+            "OnlineStoreConfig": self.request.get("OnlineStoreConfig"),
+            "OfflineStoreConfig": self.offline,
+            "ThroughputConfig": self.request.get("ThroughputConfig") or {"ThroughputMode": "OnDemand"},
+            "RoleArn": self.request.get("RoleArn"),
+            "FeatureGroupStatus": self.status,
+            "Description": self.request.get("Description"),
+        }
+        if self.offline_status:
+            described["OfflineStoreStatus"] = self.offline_status
+        return {key: value for key, value in described.items() if value is not None}
+
+    def summary(self) -> dict[str, Any]:
+        summary = {
+            "FeatureGroupName": self.definition.name,
+            "FeatureGroupArn": self.arn,
+            "CreationTime": self.creation_time,
+            "FeatureGroupStatus": self.status,
+        }
+        return summary | ({"OfflineStoreStatus": self.offline_status} if self.offline_status else {})
+
+
+class Backend(SageMakerModelBackend):
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.online_store = OnlineStore()
+
+    # -- control plane ----------------------------------------------------------------------------------
+    def create_feature_group_from(self, request: dict[str, Any]) -> str:
+        definition = FeatureGroupDefinition.from_request(request)
+        group = FeatureGroup(definition, request, self.account_id, self.region_name)
+        if group.arn in self.feature_groups:
+            raise ResourceInUseException(
+                message=f"Resource Already Exists: FeatureGroup with name {definition.name} already exists. "
+                f"Choose a different name.\nInfo: Feature Group '{definition.name}' already exists."
+            )
+        if group.offline:
+            group.offline_status = self._offline_store_status(group.offline["S3StorageConfig"]["S3Uri"])
+        self.feature_groups[group.arn] = group
+        concurrency.after(STATUS_CHANGE_SECONDS, self._created, group)
+        return group.arn
+
+    def _offline_store_status(self, s3_uri: str) -> dict[str, str]:
+        """Active, or Blocked (with AWS's BlockedReason field) when the bucket cannot be written."""
+        bucket = s3_uri.removeprefix("s3://").split("/", 1)[0]
+        if bucket in s3_backends[self.account_id]["global"].buckets:
+            return {"Status": "Active"}
+        return {"Status": "Blocked", "BlockedReason": f"The S3 bucket {bucket} of {s3_uri} does not exist."}
+
+    def _created(self, group: FeatureGroup) -> None:
+        if self.feature_groups.get(group.arn) is not group:
+            return
+        if group.offline and not group.offline["DisableGlueTableCreation"]:
+            self._create_table(group)
+        group.status = "Created"
+
+    def _create_table(self, group: FeatureGroup) -> None:
+        catalog = group.offline["DataCatalogConfig"]
+        glue = glue_backends[self.account_id][self.region_name]
+        if catalog["Database"] not in glue.databases:
+            glue.create_database(catalog["Database"], {"Name": catalog["Database"]})
+        table_input = {
+            "Name": catalog["TableName"],
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": {"classification": "parquet", "EXTERNAL": "TRUE"},
+            "PartitionKeys": [],
+            "StorageDescriptor": {
+                "Columns": offline_store.glue_columns(group.definition.features),
+                "Location": group.offline_location,
+                "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                "SerdeInfo": {
+                    "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+                },
+            },
+        }
+        glue.create_table(catalog["Database"], catalog["TableName"], table_input)
+
+    def feature_group(self, name: str) -> FeatureGroup:
+        """The group named ``name`` (or its ARN); ResourceNotFound as AWS words it."""
+        arn = (
+            name
+            if name.startswith("arn:")
+            else arn_formatter("feature-group", name.lower(), self.account_id, self.region_name)
+        )
+        group = self.feature_groups.get(arn)
+        if group is None:
+            raise ResourceNotFound(
+                message=f"Resource Not Found: Amazon SageMaker can't find a FeatureGroup with name {name}"
+            )
+        return group
+
+    def describe_feature_group(self, feature_group_name: str) -> dict[str, Any]:
+        return self.feature_group(feature_group_name).describe()
+
+    def list_feature_groups_matching(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        groups = list(self.feature_groups.values())
+        if request.get("NameContains"):
+            groups = [g for g in groups if request["NameContains"] in g.definition.name]
+        if request.get("FeatureGroupStatusEquals"):
+            groups = [g for g in groups if g.status == request["FeatureGroupStatusEquals"]]
+        if request.get("CreationTimeAfter"):
+            groups = [g for g in groups if g.creation_time > _as_datetime(request["CreationTimeAfter"])]
+        if request.get("CreationTimeBefore"):
+            groups = [g for g in groups if g.creation_time < _as_datetime(request["CreationTimeBefore"])]
+        key = {"Name": lambda g: g.definition.name, "FeatureGroupStatus": lambda g: g.status}.get(
+            request.get("SortBy") or "CreationTime", lambda g: g.creation_time
+        )
+        groups.sort(key=key, reverse=(request.get("SortOrder") or "Descending") == "Descending")
+        return [group.summary() for group in groups]
+
+    def delete_feature_group(self, feature_group_name: str) -> None:
+        """Deleting → gone in the background; the offline store's data and Glue table stay, as on AWS."""
+        group = self.feature_group(feature_group_name)
+        if group.status == "Creating":
+            raise ResourceInUseException(
+                message=f"Feature group {group.definition.name} is being created; try again later."
+            )
+        group.status = "Deleting"
+        self.online_store.drop(group.definition.name)
+        concurrency.after(STATUS_CHANGE_SECONDS, self._deleted, group)
+
+    def _deleted(self, group: FeatureGroup) -> None:
+        if self.feature_groups.get(group.arn) is group:
+            del self.feature_groups[group.arn]
+
+    # -- featurestore-runtime ---------------------------------------------------------------------------
+    def _ready_group(self, name: str) -> FeatureGroup:
+        group = self.feature_group(name)
+        if group.status != "Created":
+            state = f"Feature group {group.definition.name} is {group.status}"
+            raise ResourceNotFound(message=f"{state}: it takes records once Created.")
+        return group
+
+    def put_record(self, name: str, record: list[dict[str, str]], target_stores: list[str] | None) -> None:
+        group = self._ready_group(name)
+        ingestion.ingest(
+            group.definition,
+            group.writable_offline_location,
+            self.online_store,
+            self.account_id,
+            [record],
+            target_stores,
+        )
+
+    def get_record(self, name: str, record_id: str, feature_names: list[str] | None) -> list[dict[str, str]]:
+        group = self._ready_group(name)
+        if not group.definition.online:
+            raise ValidationError(f"Feature group {group.definition.name} has no online store to read from.")
+        unknown = [feature for feature in feature_names or [] if feature not in group.definition.features]
+        if unknown:
+            raise ValidationError(
+                f"Features {unknown} are not defined in feature group {group.definition.name}."
+            )
+        values = self.online_store.get(group.definition.name, record_id) or {}
+        wanted = feature_names or list(values)
+        return [{"FeatureName": f, "ValueAsString": values[f]} for f in wanted if f in values]
+
+    def delete_record(
+        self, name: str, record_id: str, at: str, mode: str | None, targets: list[str] | None
+    ) -> None:
+        group = self._ready_group(name)
+        definition = group.definition
+        when = event_time(at, definition.features[definition.event_time])
+        stores = targets or ingestion.group_stores(definition, group.writable_offline_location)
+        if "OnlineStore" in stores:
+            self.online_store.delete(definition.name, record_id, when, hard=(mode == "HardDelete"))
+        if "OfflineStore" in stores and group.writable_offline_location:
+            row = {definition.record_identifier: record_id, definition.event_time: at}
+            deleted = [(when, row, True)]
+            offline_store.write(
+                self.account_id, group.offline_location, definition.features, deleted, datetime.now(UTC)
+            )
+
+
+def _as_datetime(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), UTC)

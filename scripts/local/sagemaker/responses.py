@@ -1,0 +1,98 @@
+"""SageMaker's feature group calls and the featurestore-runtime API (REST: ``/FeatureGroup/<name>``,
+``/BatchGetRecord``), both answered from :class:`.models.Backend`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.responses import ActionResult, BaseResponse, EmptyResult
+from moto.sagemaker.exceptions import ResourceNotFound
+from moto.sagemaker.models import sagemaker_backends
+from moto.sagemaker.responses import SageMakerResponse as MotoSageMakerResponse
+
+from .models import Backend
+
+DEFAULT_PAGE = 10
+
+
+class SageMakerResponse(MotoSageMakerResponse):
+    def create_feature_group(self) -> ActionResult:
+        return ActionResult(
+            {"FeatureGroupArn": self.sagemaker_backend.create_feature_group_from(dict(self.params))}
+        )
+
+    def list_feature_groups(self) -> ActionResult:
+        summaries = self.sagemaker_backend.list_feature_groups_matching(dict(self.params))
+        start = int(self._get_param("NextToken") or 0)
+        end = start + int(self._get_param("MaxResults") or DEFAULT_PAGE)
+        result: dict[str, Any] = {"FeatureGroupSummaries": summaries[start:end]}
+        if end < len(summaries):
+            result["NextToken"] = str(end)
+        return ActionResult(result)
+
+    def delete_feature_group(self) -> ActionResult:
+        self.sagemaker_backend.delete_feature_group(self._get_param("FeatureGroupName"))
+        return EmptyResult()
+
+
+class FeatureStoreRuntimeResponse(BaseResponse):
+    def __init__(self) -> None:
+        super().__init__(service_name="sagemaker-featurestore-runtime")
+        self.automated_parameter_parsing = True
+
+    @property
+    def backend(self) -> Backend:
+        return sagemaker_backends[self.current_account][self.region]
+
+    def put_record(self) -> ActionResult:
+        self.backend.put_record(
+            self._get_param("FeatureGroupName"), self._get_param("Record"), self._get_param("TargetStores")
+        )
+        return EmptyResult()
+
+    def get_record(self) -> ActionResult:
+        record = self.backend.get_record(
+            self._get_param("FeatureGroupName"),
+            self._get_param("RecordIdentifierValueAsString"),
+            self._get_param("FeatureNames"),
+        )
+        return ActionResult({"Record": record} if record else {})
+
+    def delete_record(self) -> ActionResult:
+        self.backend.delete_record(
+            self._get_param("FeatureGroupName"),
+            self._get_param("RecordIdentifierValueAsString"),
+            self._get_param("EventTime"),
+            self._get_param("DeletionMode"),
+            self._get_param("TargetStores"),
+        )
+        return EmptyResult()
+
+    def batch_get_record(self) -> ActionResult:
+        records, errors, unprocessed = [], [], []
+        for identifier in self._get_param("Identifiers") or []:
+            group = identifier["FeatureGroupName"]
+            for record_id in identifier["RecordIdentifiersValueAsString"]:
+                try:
+                    record = self.backend.get_record(group, record_id, identifier.get("FeatureNames"))
+                except ResourceNotFound as missing:
+                    errors.append(_batch_error(group, record_id, "ResourceNotFound", missing.message))
+                    continue
+                if record:
+                    records.append(
+                        {
+                            "FeatureGroupName": group,
+                            "RecordIdentifierValueAsString": record_id,
+                            "Record": record,
+                        }
+                    )
+        return ActionResult({"Records": records, "Errors": errors, "UnprocessedIdentifiers": unprocessed})
+
+
+def _batch_error(group: str, record_id: str, code: str, message: str) -> dict[str, str]:
+    return {
+        "FeatureGroupName": group,
+        "RecordIdentifierValueAsString": record_id,
+        "ErrorCode": code,
+        "ErrorMessage": message,
+    }
