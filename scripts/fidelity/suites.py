@@ -28,6 +28,7 @@ SUITES = (
     "tests/test_iam",
     "tests/test_sagemaker",
     "tests/test_glue",
+    "tests/test_athena",
     # moto internals scripts/local/patches.py replaces: bucket policies, notification configurations,
     # Lambda code from a versioned S3 object
     "tests/test_s3/test_s3_bucket_policy.py",

@@ -12,7 +12,7 @@ import importlib
 
 from moto.core.base_backend import BackendDict
 
-_SERVICES = ("servicecatalog", "codecommit", "iam", "sagemaker")
+_SERVICES = ("servicecatalog", "codecommit", "iam", "sagemaker", "athena")
 """Services whose moto backend we replace with a subclass (``scripts.local.<name>.models``)."""
 
 _HANDLER_MODULES = (

@@ -1,0 +1,237 @@
+"""Athena query executions that run: QUEUED → RUNNING → SUCCEEDED or FAILED, in the background.
+
+moto ends every query SUCCEEDED with no rows whatever its SQL. Here each table the query names is looked up in
+Glue, its parquet files are read from the table's location in the emulator's S3, and DuckDB answers the query
+(:mod:`.engine`), without the emulator's state lock while it runs. The result is written where Athena writes
+it, ``<OutputLocation>/<QueryExecutionId>.csv``, in Athena's CSV (every value quoted, NULL empty), and
+GetQueryResults pages through it with the header row first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from moto.athena.models import AthenaBackend
+from moto.glue.models import glue_backends
+from moto.moto_api._internal import mock_random
+from moto.s3.models import s3_backends
+
+from scripts.flow.operators.spark_types import java_double
+from scripts.local import concurrency
+
+from .engine import QueryFailed, Result, referenced_tables, run
+from .exceptions import InvalidRequestException
+
+GLUE_TO_ARROW = {
+    "bigint": pa.int64(),
+    "int": pa.int32(),
+    "integer": pa.int32(),
+    "double": pa.float64(),
+    "float": pa.float32(),
+    "string": pa.string(),
+    "varchar": pa.string(),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("ms", tz="UTC"),
+    "date": pa.date32(),
+}
+USER_ERROR, SYSTEM_ERROR = 2, 1
+"""AthenaError.ErrorCategory values."""
+
+
+class QueryExecution:
+    def __init__(
+        self, query: str, context: dict | None, output: str, workgroup: str, parameters: Any
+    ) -> None:
+        self.id = str(mock_random.uuid4())
+        self.query = query
+        self.context = context
+        self.database = (context or {}).get("Database")
+        self.output = f"{output.rstrip('/')}/{self.id}.csv"
+        self.workgroup = workgroup
+        self.execution_parameters = parameters
+        self.state = "QUEUED"
+        self.reason: str | None = None
+        self.error: dict[str, Any] | None = None
+        self.submitted = time.time()
+        self.completed: float | None = None
+        self.engine_ms = 0
+        self.scanned_bytes = 0
+        self.result: Result | None = None
+
+    @property
+    def status(self) -> str:
+        """moto's name for the state (its runtime statistics read it)."""
+        return self.state
+
+    def finish(self, state: str, reason: str | None = None, error: dict[str, Any] | None = None) -> None:
+        self.state, self.reason, self.error = state, reason, error
+        self.completed = time.time()
+
+
+class Backend(AthenaBackend):
+    def start_query_execution(
+        self,
+        query: str,
+        context: dict | None,
+        config: dict[str, Any] | None,
+        workgroup: str | None,
+        execution_parameters: list[str] | None,
+    ) -> str:
+        group = self.work_groups.get(workgroup or "primary")
+        configured = ((group.configuration if group else None) or {}).get("ResultConfiguration") or {}
+        output = (config or {}).get("OutputLocation") or configured.get("OutputLocation")
+        if not output:
+            raise InvalidRequestException(
+                "No output location provided. An output location is required either through the Workgroup "
+                "result configuration setting or as an API input."
+            )
+        execution = QueryExecution(query, context, output, workgroup or "primary", execution_parameters)
+        self.executions[execution.id] = execution
+        if self._CREATE_DB_PATTERN.match(query) or self._DROP_DB_PATTERN.match(query):
+            self._database_ddl(execution)
+        else:
+            concurrency.after(0, self._run, execution)
+        return execution.id
+
+    def _database_ddl(self, execution: QueryExecution) -> None:
+        """CREATE/DROP DATABASE (or SCHEMA): Athena's catalog is Glue's, so the Glue database changes too."""
+        self._process_ddl(execution.query, execution.context)
+        glue = glue_backends[self.account_id][self.region_name]
+        created = self._CREATE_DB_PATTERN.match(execution.query)
+        name = (created or self._DROP_DB_PATTERN.match(execution.query)).group(1).lower()
+        if created and name not in glue.databases:
+            glue.create_database(name, {"Name": name})
+        elif not created:
+            glue.databases.pop(name, None)
+        execution.result = Result([], [])
+        execution.finish("SUCCEEDED")
+
+    def list_query_executions(self, workgroup: str | None) -> dict[str, QueryExecution]:
+        return {
+            exec_id: execution
+            for exec_id, execution in self.executions.items()
+            if workgroup is None or execution.workgroup == workgroup
+        }
+
+    def get_query_execution(self, exec_id: str) -> QueryExecution:
+        execution = self.executions.get(exec_id)
+        if execution is None:
+            raise InvalidRequestException(f"QueryExecution {exec_id} was not found")
+        return execution
+
+    def stop_query_execution(self, exec_id: str) -> None:
+        execution = self.get_query_execution(exec_id)
+        if execution.state in ("QUEUED", "RUNNING"):
+            execution.finish("CANCELLED", "Query was cancelled by user")
+
+    def _run(self, execution: QueryExecution) -> None:
+        if execution.state != "QUEUED":
+            return
+        execution.state = "RUNNING"
+        started = time.monotonic()
+        try:
+            if execution.execution_parameters:
+                raise QueryFailed("ExecutionParameters are not supported by the local emulator")
+            tables = {
+                name: self._table(*name) for name in referenced_tables(execution.query, execution.database)
+            }
+            execution.scanned_bytes = sum(data.nbytes for data in tables.values())
+            generation = concurrency.generation()
+            with concurrency.released_state():
+                result = run(execution.query, execution.database, tables)
+            if concurrency.generation() != generation or execution.state != "RUNNING":
+                return
+            self._write_result(execution.output, result)
+        except QueryFailed as failure:
+            error = {"ErrorCategory": failure.category, "ErrorType": failure.error_type, "Retryable": False,
+                     "ErrorMessage": str(failure)}  # fmt: skip
+            execution.finish("FAILED", str(failure), error)
+            return
+        execution.engine_ms = int((time.monotonic() - started) * 1000)
+        execution.result = result
+        execution.finish("SUCCEEDED")
+
+    def _table(self, database: str, table: str) -> pa.Table:
+        """The table's rows: its Glue columns, from every object under its S3 location."""
+        found = self._glue_table(database, table)
+        descriptor = found.get_version(str(found._current_version))["StorageDescriptor"]
+        columns = [(c["Name"], c["Type"]) for c in descriptor.get("Columns", [])]
+        schema = pa.schema([(name, GLUE_TO_ARROW.get(kind.lower(), pa.string())) for name, kind in columns])
+        parts = [self._parquet(key, value) for key, value in self._objects(descriptor.get("Location", ""))]
+        if not parts:
+            return schema.empty_table()
+        try:
+            return pa.concat_tables(parts, promote_options="default").select([name for name, _ in columns])
+        except (pa.ArrowInvalid, KeyError) as error:
+            raise QueryFailed(f"HIVE_BAD_DATA: {error}", USER_ERROR, 1001) from None
+
+    def _glue_table(self, database: str, table: str) -> Any:
+        """The Glue table, its names compared as Athena compares them (case-insensitively)."""
+        glue = glue_backends[self.account_id][self.region_name]
+        databases = {name.lower(): found for name, found in glue.databases.items()}
+        tables = {
+            name.lower(): found for name, found in getattr(databases.get(database), "tables", {}).items()
+        }
+        if table not in tables:
+            raise QueryFailed(
+                f"TABLE_NOT_FOUND: Table 'awsdatacatalog.{database}.{table}' does not exist", USER_ERROR, 1006
+            )
+        return tables[table]
+
+    def _objects(self, location: str) -> list[tuple[str, bytes]]:
+        bucket_name, _, prefix = location.removeprefix("s3://").partition("/")
+        s3 = s3_backends[self.account_id]["global"]
+        bucket = s3.buckets.get(bucket_name)
+        if bucket is None:
+            raise QueryFailed(
+                f"HIVE_PATH_ALREADY_EXISTS: the table's location {location} has no bucket", USER_ERROR
+            )
+        prefix = prefix.rstrip("/") + "/" if prefix else ""
+        return [(key, bucket.keys[key].value) for key in sorted(bucket.keys) if key.startswith(prefix)]
+
+    @staticmethod
+    def _parquet(key: str, body: bytes) -> pa.Table:
+        try:
+            return pq.read_table(io.BytesIO(body))
+        except pa.ArrowInvalid as error:
+            raise QueryFailed(
+                f"HIVE_BAD_DATA: {key} is not a parquet file ({error})", USER_ERROR, 1001
+            ) from None
+
+    def _write_result(self, output: str, result: Result) -> None:
+        bucket, _, key = output.removeprefix("s3://").partition("/")
+        s3 = s3_backends[self.account_id]["global"]
+        if bucket not in s3.buckets:
+            raise QueryFailed(f"Unable to verify/create output bucket {bucket}", USER_ERROR, 1005)
+        s3.put_object(bucket, key, athena_csv(result).encode())
+
+
+def athena_csv(result: Result) -> str:
+    """Athena's result file: a header, then each row, every value double-quoted and NULL left empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow([name for name, _ in result.columns])
+    for row in result.rows:
+        buffer.write(",".join("" if value is None else _quoted(as_text(value)) for value in row) + "\n")
+    return buffer.getvalue()
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def as_text(value: Any) -> str:
+    """A value as Athena prints it: booleans in lower case, timestamps with milliseconds, doubles as Java
+    prints them (``0.455``, ``3.0``, ``1.7000001E9``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return java_double(value)
+    if hasattr(value, "strftime") and hasattr(value, "hour"):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return str(value)

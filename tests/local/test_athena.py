@@ -1,0 +1,207 @@
+"""Athena in the emulator answers queries for real: DuckDB runs the SQL over the parquet a Glue table locates
+(the Feature Store's offline store here), asynchronously, with Athena's result file, result pages, states
+and errors."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from botocore.exceptions import ClientError
+
+from scripts.local.athena import engine
+from scripts.local.athena.models import as_text
+from tests.local.test_feature_store import BUCKET, FEATURES, create_group, record
+
+OUTPUT = f"s3://{BUCKET}/athena-results/"
+ADDED = ["write_time", "api_invocation_time", "is_deleted"]
+RECORDS = [  # (record id, event time, rings)
+    ("1", "1700000000", "9"),
+    ("1", "1700000300", "10"),  # the latest of record 1
+    ("2", "1700000100", "11"),
+    ("3", "1700000200", "7"),
+    ("3", "1700000100", "8"),
+]
+
+
+def wait(athena, query_id: str) -> dict:
+    deadline = time.monotonic() + 10
+    while True:
+        execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        if execution["Status"]["State"] not in ("QUEUED", "RUNNING") or time.monotonic() > deadline:
+            return execution
+        time.sleep(0.02)
+
+
+def query(athena, sql: str, database: str | None = None) -> tuple[dict, str]:
+    context = {"QueryExecutionContext": {"Database": database}} if database else {}
+    query_id = athena.start_query_execution(
+        QueryString=sql, ResultConfiguration={"OutputLocation": OUTPUT}, **context
+    )["QueryExecutionId"]
+    return wait(athena, query_id), query_id
+
+
+def rows(athena, query_id: str, page_size: int = 1000) -> list[list[str | None]]:
+    found, token = [], None
+    while True:
+        page = athena.get_query_results(
+            QueryExecutionId=query_id, MaxResults=page_size, **({"NextToken": token} if token else {})
+        )
+        found += [[datum.get("VarCharValue") for datum in row["Data"]] for row in page["ResultSet"]["Rows"]]
+        token = page.get("NextToken")
+        if not token:
+            return found
+
+
+@pytest.fixture(scope="module")
+def table(emulator) -> tuple[str, str]:
+    """The offline store of a group holding RECORDS, record 2 then soft-deleted: (database, table)."""
+    sagemaker, runtime = emulator.client("sagemaker"), emulator.client("sagemaker-featurestore-runtime")
+    described = create_group(sagemaker, "Queried-Abalone")
+    for record_id, at, rings in RECORDS:
+        runtime.put_record(FeatureGroupName="Queried-Abalone", Record=record(record_id, at, rings=rings))
+    runtime.delete_record(
+        FeatureGroupName="Queried-Abalone", RecordIdentifierValueAsString="2", EventTime="1700000400"
+    )
+    catalog = described["OfflineStoreConfig"]["DataCatalogConfig"]
+    return catalog["Database"], catalog["TableName"]
+
+
+def test_the_offline_store_s_deduplicating_query_gives_the_latest_live_record_of_each_id(emulator, table):
+    database, name = table
+    athena = emulator.client("athena")
+    sql = (
+        "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY record_time DESC, "
+        f'api_invocation_time DESC, write_time DESC) AS row_num FROM "{database}"."{name}") '
+        "WHERE row_num = 1 AND NOT is_deleted ORDER BY record_id"
+    )
+    execution, query_id = query(athena, sql)
+
+    assert execution["Status"]["State"] == "SUCCEEDED"
+    assert execution["ResultConfiguration"]["OutputLocation"] == f"{OUTPUT}{query_id}.csv"
+    assert execution["Statistics"]["DataScannedInBytes"] > 0
+    found = rows(athena, query_id, page_size=2)
+    assert found[0] == [*(f["FeatureName"] for f in FEATURES), *ADDED, "row_num"]
+    assert [(r[0], r[1], r[2], r[6]) for r in found[1:]] == [
+        ("1", "1.7000003E9", "10", "false"),
+        ("3", "1.7000002E9", "7", "false"),
+    ]
+    csv = emulator.client("s3").get_object(Bucket=BUCKET, Key=f"athena-results/{query_id}.csv")["Body"].read()
+    lines = csv.decode().splitlines()
+    assert lines[0].startswith('"record_id","record_time","rings"') and len(lines) == 3
+    assert lines[1].startswith('"1","1.7000003E9","10","0.455","')
+
+
+def test_where_and_group_by_agree_with_pandas(emulator, table):
+    database, name = table
+    sql = f"SELECT record_id, count(*), max(rings) AS most FROM {name} WHERE rings > 7 "
+    sql += "GROUP BY record_id ORDER BY 1"
+    execution, query_id = query(emulator.client("athena"), sql, database)
+
+    assert execution["Status"]["State"] == "SUCCEEDED"
+    frame = pd.DataFrame(RECORDS, columns=["record_id", "at", "rings"]).astype({"rings": int})
+    expected = frame[frame.rings > 7].groupby("record_id").rings.agg(["count", "max"]).reset_index()
+    found = rows(emulator.client("athena"), query_id)
+    assert found[0] == ["record_id", "_col1", "most"]
+    assert found[1:] == [[r.record_id, str(r["count"]), str(r["max"])] for _, r in expected.iterrows()]
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        (
+            "SELECT nonsense FROM {name}",
+            'Binder Error: Referenced column "nonsense" not found in FROM clause!',
+        ),
+        (
+            "SELECT * FROM nowhere",
+            "TABLE_NOT_FOUND: Table 'awsdatacatalog.{database}.nowhere' does not exist",
+        ),
+        ("SELEC 1", 'Parser Error: syntax error at or near "SELEC"'),
+        ("SELECT * FROM read_csv('/etc/passwd')", 'Permission Error: Cannot access file "/etc/passwd"'),
+    ],
+    ids=["unknown-column", "unknown-table", "syntax", "a-file-of-the-machine"],
+)
+def test_a_query_that_cannot_run_fails_with_the_reason(emulator, table, sql, reason):
+    database, name = table
+    athena = emulator.client("athena")
+    execution, query_id = query(athena, sql.format(name=name), database)
+
+    status = execution["Status"]
+    assert status["State"] == "FAILED"
+    assert status["StateChangeReason"].startswith(reason.format(database=database))
+    assert status["AthenaError"]["ErrorMessage"] == status["StateChangeReason"]
+    with pytest.raises(ClientError) as refused:
+        athena.get_query_results(QueryExecutionId=query_id)
+    assert refused.value.response["Error"]["Message"] == "Query has not yet finished. Current state: FAILED"
+
+
+def test_a_query_without_an_output_location_is_refused(emulator):
+    with pytest.raises(ClientError) as refused:
+        emulator.client("athena").start_query_execution(QueryString="SELECT 1")
+    assert refused.value.response["Error"]["Code"] == "InvalidRequestException"
+    assert refused.value.response["Error"]["Message"].startswith("No output location provided.")
+
+
+def test_names_resolve_as_athena_resolves_them():
+    data = {("db", "fg"): pa.table({"a": [1, 2]})}
+    assert engine.referenced_tables('SELECT * FROM "AwsDataCatalog"."DB"."FG" JOIN x ON true', "db") == [
+        ("db", "fg"),
+        ("db", "x"),
+    ]
+    assert engine.run(
+        "SELECT count(*), sum(a) AS total, a FROM fg GROUP BY a ORDER BY a", "db", data
+    ).columns == [
+        ("_col0", "bigint"),
+        ("total", "bigint"),
+        ("a", "bigint"),
+    ]
+    with pytest.raises(engine.QueryFailed, match="Catalog 'hive' does not exist"):
+        engine.referenced_tables("SELECT * FROM hive.db.fg", None)
+    with pytest.raises(engine.QueryFailed, match="Table 'fg' names no database"):
+        engine.referenced_tables("SELECT * FROM fg", None)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.455, "0.455"),
+        (3.0, "3.0"),
+        (1700000100.0, "1.7000001E9"),
+        (True, "true"),
+        (7, "7"),
+        (datetime(2026, 12, 1, 9, 30, 5, 123456, tzinfo=UTC), "2026-12-01 09:30:05.123"),
+    ],
+)
+def test_values_print_as_athena_prints_them(value, text):
+    assert as_text(value) == text
+
+
+def test_the_sagemaker_sdk_s_athena_query_reads_the_result_file(emulator, table, monkeypatch):
+    """``FeatureGroup.athena_query()`` → ``run``, ``wait``, ``as_dataframe``, as the notebooks use it: the
+    SDK polls GetQueryExecution and downloads ``<OutputLocation>/<id>.csv`` from S3."""
+    monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")  # as the seed and the notebooks set it
+    import boto3
+    import sagemaker
+    from sagemaker.feature_store.feature_group import FeatureGroup
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
+    no_telemetry = {
+        "SchemaVersion": "1.0",
+        "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}},
+    }
+    session = sagemaker.Session(
+        boto_session=boto3.Session(region_name="us-east-1"),
+        sagemaker_config=no_telemetry,
+        default_bucket=BUCKET,
+    )
+    athena_query = FeatureGroup("Queried-Abalone", sagemaker_session=session).athena_query()
+    assert (athena_query.database, athena_query.table_name) == table
+
+    athena_query.run(f'SELECT count(*) AS records FROM "{athena_query.table_name}"', output_location=OUTPUT)
+    athena_query.wait()
+    frame = athena_query.as_dataframe()
+    assert frame.to_dict("records") == [{"records": len(RECORDS) + 1}]  # the soft delete is a row too
