@@ -34,7 +34,9 @@ def create_group(sagemaker, name: str, **overrides) -> dict:
         **overrides,
     }
     sagemaker.create_feature_group(**{key: value for key, value in request.items() if value is not None})
-    return wait_until(sagemaker, name, "Created")
+    described = wait_until(sagemaker, name, "Created")
+    assert described["FeatureGroupStatus"] == "Created", described
+    return described
 
 
 def wait_until(sagemaker, name: str, status: str) -> dict:
@@ -321,3 +323,24 @@ def test_listing_filters_and_sorts_and_a_deleted_group_leaves_its_offline_data(e
     assert sagemaker.describe_feature_group(FeatureGroupName="list-a")["FeatureGroupStatus"] == "Deleting"
     wait_until_gone(sagemaker, "list-a")
     assert len(offline_rows(emulator, described)) == 1  # as on AWS, the offline store's data stays
+
+
+def test_a_group_created_again_under_a_deleted_one_s_name_takes_over_its_glue_table(emulator, clients):
+    """AWS keeps a deleted group's Glue table; a new group of the same name created within the same second
+    gets the same table name, and the table then describes the new group."""
+    sagemaker, _ = clients
+    first = create_group(sagemaker, "again")
+    sagemaker.delete_feature_group(FeatureGroupName="again")
+    wait_until_gone(sagemaker, "again")
+    features = [*FEATURES, {"FeatureName": "weight", "FeatureType": "Fractional"}]
+    second = create_group(sagemaker, "again", FeatureDefinitions=features)
+    table = second["OfflineStoreConfig"]["DataCatalogConfig"]
+    glue_table = emulator.client("glue").get_table(DatabaseName=table["Database"], Name=table["TableName"])[
+        "Table"
+    ]
+    assert "weight" in [c["Name"] for c in glue_table["StorageDescriptor"]["Columns"]]
+    assert (
+        glue_table["StorageDescriptor"]["Location"]
+        == (second["OfflineStoreConfig"]["S3StorageConfig"]["ResolvedOutputS3Uri"])
+    )
+    assert first["FeatureGroupArn"] == second["FeatureGroupArn"]

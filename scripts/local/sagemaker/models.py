@@ -9,22 +9,27 @@ and offline stores (:mod:`.featurestore`).
 
 from __future__ import annotations
 
+import secrets
+import string
 from datetime import UTC, datetime
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
 from moto.glue.models import glue_backends
 from moto.s3.models import s3_backends
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
 from moto.sagemaker.models import BaseObject, SageMakerModelBackend
-from moto.sagemaker.utils import arn_formatter
+from moto.sagemaker.utils import arn_formatter, get_pipeline_execution_from_arn, get_pipeline_from_name
 
 from scripts.local import concurrency
 
 from .featurestore import ingestion, offline_store
 from .featurestore.definitions import FeatureGroupDefinition, event_time
 from .featurestore.online_store import OnlineStore
+from .pipelines import definition as pipeline_definition
+from .pipelines.executions import PipelineExecution, execute
 
-STATUS_CHANGE_SECONDS = 0.2
+STATUS_CHANGE_SECONDS = 0.05
 """How long a feature group stays Creating or Deleting (AWS: seconds to a minute)."""
 CATALOG_DATABASE = "sagemaker_featurestore"
 
@@ -39,6 +44,7 @@ class FeatureGroup(BaseObject):
         self.arn = arn_formatter("feature-group", definition.name.lower(), account, region)
         self.creation_time = datetime.now(UTC)
         self.status = "Creating"
+        self.failure_reason: str | None = None
         self.request = request
         self.tags: list[dict[str, str]] = list(request.get("Tags") or [])
         self.offline = self._offline_config(request.get("OfflineStoreConfig"), account, region)
@@ -90,6 +96,7 @@ class FeatureGroup(BaseObject):
             "ThroughputConfig": self.request.get("ThroughputConfig") or {"ThroughputMode": "OnDemand"},
             "RoleArn": self.request.get("RoleArn"),
             "FeatureGroupStatus": self.status,
+            "FailureReason": self.failure_reason,
             "Description": self.request.get("Description"),
         }
         if self.offline_status:
@@ -106,7 +113,88 @@ class FeatureGroup(BaseObject):
         return summary | ({"OfflineStoreStatus": self.offline_status} if self.offline_status else {})
 
 
-class Backend(SageMakerModelBackend):
+class PipelineBackendMixin:
+    """Pipeline executions that run (:mod:`.pipelines`)."""
+
+    def start_pipeline_execution_from(self, request: dict[str, Any]) -> str:
+        pipeline = get_pipeline_from_name(self.pipelines, request["PipelineName"])
+        token = request.get("ClientRequestToken")
+        if token:
+            for arn, known in pipeline.pipeline_executions.items():
+                if known.client_request_token == token:
+                    return arn
+        try:
+            definition = pipeline_definition.parse(pipeline.pipeline_definition)
+        except pipeline_definition.DefinitionError as error:
+            raise ValidationError(f"Pipeline {pipeline.pipeline_name} cannot be executed: {error}") from None
+        values = pipeline_definition.parameters(definition, request.get("PipelineParameters"))
+        execution_id = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(12))
+        arn = arn_formatter(
+            "pipeline",
+            f"{pipeline.pipeline_name}/execution/{execution_id}",
+            self.account_id,
+            self.region_name,
+        )
+        execution = PipelineExecution(pipeline, arn, values, request)
+        pipeline.pipeline_executions[arn] = execution
+        pipeline.last_execution_time = execution.start_time
+        concurrency.after(0, execute, self, execution)
+        return arn
+
+    def describe_pipeline_execution(self, pipeline_execution_arn: str) -> dict[str, Any]:
+        execution = get_pipeline_execution_from_arn(self.pipelines, pipeline_execution_arn)
+        described = {
+            "PipelineArn": execution.pipeline.arn,
+            "PipelineExecutionArn": execution.arn,
+            "PipelineExecutionDisplayName": execution.pipeline_execution_display_name,
+            "PipelineExecutionStatus": execution.pipeline_execution_status,
+            "PipelineExecutionDescription": execution.pipeline_execution_description,
+            "PipelineExperimentConfig": {
+                "ExperimentName": execution.pipeline.pipeline_name,
+                "TrialName": execution.execution_id,
+            },
+            "FailureReason": execution.pipeline_execution_failure_reason,
+            "CreationTime": execution.creation_time,
+            "LastModifiedTime": execution.last_modified_time,
+            "CreatedBy": execution.created_by,
+            "LastModifiedBy": execution.last_modified_by,
+            "ParallelismConfiguration": execution.parallelism_configuration,
+        }
+        return {key: value for key, value in described.items() if value is not None}
+
+    def list_pipeline_executions(self, pipeline_name: str) -> dict[str, Any]:
+        pipeline = get_pipeline_from_name(self.pipelines, pipeline_name)
+        summaries = []
+        for execution in sorted(
+            pipeline.pipeline_executions.values(), key=lambda e: e.start_time, reverse=True
+        ):
+            summary = {
+                "PipelineExecutionArn": execution.arn,
+                "StartTime": execution.start_time,
+                "PipelineExecutionStatus": execution.pipeline_execution_status,
+                "PipelineExecutionDescription": execution.pipeline_execution_description,
+                "PipelineExecutionDisplayName": execution.pipeline_execution_display_name,
+                "PipelineExecutionFailureReason": execution.pipeline_execution_failure_reason,
+            }
+            summaries.append({key: value for key, value in summary.items() if value is not None})
+        return {"PipelineExecutionSummaries": summaries}
+
+    def list_pipeline_execution_steps(self, pipeline_execution_arn: str) -> list[dict[str, Any]]:
+        execution = get_pipeline_execution_from_arn(self.pipelines, pipeline_execution_arn)
+        return [step.summary() for step in reversed(execution.steps)]
+
+    def stop_pipeline_execution(self, pipeline_execution_arn: str) -> str:
+        execution = get_pipeline_execution_from_arn(self.pipelines, pipeline_execution_arn)
+        if execution.pipeline_execution_status != "Executing":
+            raise ValidationError(
+                f"Pipeline execution {pipeline_execution_arn} is {execution.pipeline_execution_status}: "
+                "only an Executing one can be stopped."
+            )
+        execution.finish("Stopping")
+        return execution.arn
+
+
+class Backend(PipelineBackendMixin, SageMakerModelBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.online_store = OnlineStore()
@@ -137,7 +225,11 @@ class Backend(SageMakerModelBackend):
         if self.feature_groups.get(group.arn) is not group:
             return
         if group.offline and not group.offline["DisableGlueTableCreation"]:
-            self._create_table(group)
+            try:
+                self._create_table(group)
+            except JsonRESTError as error:
+                group.status, group.failure_reason = "CreateFailed", f"Glue table: {error.message}"
+                return
         group.status = "Created"
 
     def _create_table(self, group: FeatureGroup) -> None:
@@ -160,7 +252,11 @@ class Backend(SageMakerModelBackend):
                 },
             },
         }
-        glue.create_table(catalog["Database"], catalog["TableName"], table_input)
+        database = glue.get_database(catalog["Database"])
+        if catalog["TableName"] in database.tables:  # a deleted group's table (AWS keeps it) of the same name
+            glue.update_table(catalog["Database"], catalog["TableName"], table_input)
+        else:
+            glue.create_table(catalog["Database"], catalog["TableName"], table_input)
 
     def feature_group(self, name: str) -> FeatureGroup:
         """The group named ``name`` (or its ARN); ResourceNotFound as AWS words it."""
@@ -217,6 +313,12 @@ class Backend(SageMakerModelBackend):
             state = f"Feature group {group.definition.name} is {group.status}"
             raise ResourceNotFound(message=f"{state}: it takes records once Created.")
         return group
+
+    def ingest_records(self, group: FeatureGroup, records: list[list[dict[str, str]]]) -> None:
+        """A processing job's output: every record checked, then all written."""
+        ingestion.ingest(
+            group.definition, group.writable_offline_location, self.online_store, self.account_id, records
+        )
 
     def put_record(self, name: str, record: list[dict[str, str]], target_stores: list[str] | None) -> None:
         group = self._ready_group(name)
