@@ -52,3 +52,23 @@ def emulator(emulator_process) -> RunningEmulator:
     running = RunningEmulator(state.endpoint)
     running.reset()
     return running
+
+
+@pytest.fixture
+def sdk_session(emulator, monkeypatch):
+    """A SageMaker SDK session whose clients all talk to the emulator, as a notebook's would after
+    `make env`: no telemetry, the default bucket given, the v2 deprecation warning silenced as the seed
+    and the notebooks silence it."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
+    monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+    import sagemaker
+
+    no_telemetry = {
+        "SchemaVersion": "1.0",
+        "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}},
+    }
+    return sagemaker.Session(
+        boto_session=boto3.Session(region_name=REGION),
+        sagemaker_config=no_telemetry,
+        default_bucket=f"sagemaker-{REGION}-{ACCOUNT_ID}",
+    )

@@ -180,24 +180,12 @@ def test_values_print_as_athena_prints_them(value, text):
     assert as_text(value) == text
 
 
-def test_the_sagemaker_sdk_s_athena_query_reads_the_result_file(emulator, table, monkeypatch):
+def test_the_sagemaker_sdk_s_athena_query_reads_the_result_file(table, sdk_session):
     """``FeatureGroup.athena_query()`` → ``run``, ``wait``, ``as_dataframe``, as the notebooks use it: the
     SDK polls GetQueryExecution and downloads ``<OutputLocation>/<id>.csv`` from S3."""
-    monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")  # as the seed and the notebooks set it
-    import boto3
-    import sagemaker
     from sagemaker.feature_store.feature_group import FeatureGroup
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint)
-    no_telemetry = {
-        "SchemaVersion": "1.0",
-        "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}},
-    }
-    session = sagemaker.Session(
-        boto_session=boto3.Session(region_name="us-east-1"),
-        sagemaker_config=no_telemetry,
-        default_bucket=BUCKET,
-    )
+    session = sdk_session
     athena_query = FeatureGroup("Queried-Abalone", sagemaker_session=session).athena_query()
     assert (athena_query.database, athena_query.table_name) == table
 

@@ -30,6 +30,18 @@ class SageMakerResponse(MotoSageMakerResponse):
             result["NextToken"] = str(end)
         return ActionResult(result)
 
+    def start_pipeline_execution(self) -> ActionResult:
+        arn = self.sagemaker_backend.start_pipeline_execution_from(dict(self.params))
+        return ActionResult({"PipelineExecutionArn": arn})
+
+    def list_pipeline_execution_steps(self) -> ActionResult:
+        steps = self.sagemaker_backend.list_pipeline_execution_steps(self._get_param("PipelineExecutionArn"))
+        return ActionResult({"PipelineExecutionSteps": steps})
+
+    def stop_pipeline_execution(self) -> ActionResult:
+        arn = self.sagemaker_backend.stop_pipeline_execution(self._get_param("PipelineExecutionArn"))
+        return ActionResult({"PipelineExecutionArn": arn})
+
     def delete_feature_group(self) -> ActionResult:
         self.sagemaker_backend.delete_feature_group(self._get_param("FeatureGroupName"))
         return EmptyResult()

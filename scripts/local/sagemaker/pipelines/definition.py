@@ -1,0 +1,101 @@
+"""A pipeline definition (schema 2020-12-01, as the SageMaker SDK 2.x writes it), interpreted.
+
+Parameters are the definition's defaults merged with the execution's; property references (``Get`` of
+``Parameters.*``, ``Execution.*`` and ``Steps.<name>.*``) and ``Std:Join`` are resolved; steps run in
+dependency order (``DependsOn`` and the steps their arguments read). Anything else is refused with a reason
+naming it, so an execution never succeeds without doing its work.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from moto.sagemaker.exceptions import ValidationError
+
+PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
+    "String": str,
+    "Integer": int,
+    "Float": float,
+    "Boolean": lambda text: {"true": True, "false": False}[text.lower()],
+}
+
+
+class DefinitionError(Exception):
+    """The definition asks for something the emulator cannot do; the message names it."""
+
+
+def parse(text: str) -> dict[str, Any]:
+    try:
+        definition = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DefinitionError(f"the pipeline definition is not JSON: {error}") from None
+    if definition.get("Version") != "2020-12-01":
+        raise DefinitionError(f"pipeline definition version {definition.get('Version')!r} is not 2020-12-01")
+    return definition
+
+
+def parameters(definition: dict[str, Any], given: list[dict[str, str]] | None) -> dict[str, Any]:
+    """Each parameter's value: the execution's, else the definition's default; ValidationException for an
+    unknown parameter, a value of the wrong type, or a parameter with neither."""
+    declared = {entry["Name"]: entry for entry in definition.get("Parameters", [])}
+    values = {name: entry["DefaultValue"] for name, entry in declared.items() if "DefaultValue" in entry}
+    for entry in given or []:
+        name, value = entry["Name"], entry["Value"]
+        if name not in declared:
+            raise ValidationError(f"Parameter '{name}' is not defined in the pipeline's definition.")
+        kind = declared[name].get("Type", "String")
+        try:
+            values[name] = PARAMETER_TYPES[kind](value)
+        except (ValueError, KeyError):
+            raise ValidationError(
+                f"Parameter '{name}' of type {kind} cannot take the value '{value}'."
+            ) from None
+    missing = sorted(set(declared) - set(values))
+    if missing:
+        raise ValidationError(f"Parameters {missing} have no default value: the execution must give them.")
+    return values
+
+
+def resolve(value: Any, lookup: Callable[[str], Any]) -> Any:
+    """``value`` with every ``Get`` and ``Std:Join`` replaced; ``lookup`` answers a property path."""
+    if isinstance(value, list):
+        return [resolve(item, lookup) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Get"}:
+        return lookup(value["Get"])
+    if set(value) == {"Std:Join"}:
+        join = value["Std:Join"]
+        return str(join.get("On", "")).join(str(resolve(item, lookup)) for item in join.get("Values", []))
+    functions = [key for key in value if key.startswith("Std:")]
+    if functions:
+        raise DefinitionError(f"function {functions[0]} is not supported by the local emulator")
+    return {key: resolve(item, lookup) for key, item in value.items()}
+
+
+def step_order(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    """The steps, each after those it depends on (``DependsOn`` and ``Get`` of ``Steps.<name>``)."""
+    steps = {step["Name"]: step for step in definition.get("Steps", [])}
+    needs = {
+        name: set(step.get("DependsOn", [])) | _steps_read(step.get("Arguments"))
+        for name, step in steps.items()
+    }
+    for name, wanted in needs.items():
+        unknown = wanted - set(steps)
+        if unknown:
+            raise DefinitionError(f"step {name} depends on {sorted(unknown)}, which the definition lacks")
+    ordered: list[str] = []
+    while len(ordered) < len(steps):
+        ready = [name for name in steps if name not in ordered and needs[name] <= set(ordered)]
+        if not ready:
+            raise DefinitionError("the steps depend on each other in a cycle")
+        ordered += ready
+    return [steps[name] for name in ordered]
+
+
+def _steps_read(value: Any) -> set[str]:
+    found = re.findall(r'"Get": "Steps\.([^."\[]+)', json.dumps(value))
+    return set(found)

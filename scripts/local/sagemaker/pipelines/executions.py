@@ -1,0 +1,174 @@
+"""Pipeline executions that run: Executing → Succeeded or Failed (with FailureReason), or Stopping → Stopped.
+
+An execution runs on a background thread, its steps in dependency order; each Processing step is a
+processing job (``Metadata.ProcessingJob.Arn``) run by :mod:`.processing`. What a step prints goes to its
+record's log lines. A step type the emulator cannot run fails the execution naming it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.models import FakePipelineExecution
+from moto.sagemaker.utils import arn_formatter
+
+from scripts.local import concurrency
+
+from . import processing
+from .definition import DefinitionError, parse, resolve, step_order
+
+FAILED_STEPS = "Step failure: One or multiple steps failed."
+
+
+@dataclass
+class StepRecord:
+    name: str
+    display_name: str | None
+    kind: str
+    start: datetime = field(default_factory=lambda: datetime.now(UTC))
+    end: datetime | None = None
+    status: str = "Executing"
+    failure_reason: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    properties: dict[str, Any] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        summary = {
+            "StepName": self.name,
+            "StepDisplayName": self.display_name,
+            "StartTime": self.start,
+            "EndTime": self.end,
+            "StepStatus": self.status,
+            "FailureReason": self.failure_reason,
+            "Metadata": self.metadata,
+            "AttemptCount": 1,
+        }
+        return {key: value for key, value in summary.items() if value is not None}
+
+    def finish(self, status: str, reason: str | None = None) -> None:
+        self.status, self.failure_reason, self.end = status, reason, datetime.now(UTC)
+
+
+class PipelineExecution(FakePipelineExecution):
+    """moto's execution, with the values it ran with, its steps and a status that the run sets."""
+
+    def __init__(self, pipeline: Any, arn: str, values: dict[str, Any], request: dict[str, Any]) -> None:
+        super().__init__(
+            pipeline_execution_arn=arn,
+            pipeline_execution_display_name=request.get("PipelineExecutionDisplayName")
+            or arn.rsplit("/", 1)[1],
+            pipeline_parameters=request.get("PipelineParameters") or [],
+            pipeline_execution_description=request.get("PipelineExecutionDescription"),
+            parallelism_configuration=request.get("ParallelismConfiguration")
+            or pipeline.parallelism_configuration,
+            pipeline_definition=pipeline.pipeline_definition,
+            client_request_token=request.get("ClientRequestToken"),
+        )
+        self.pipeline = pipeline
+        self.values = values
+        self.pipeline_execution_status = "Executing"
+        self.steps: list[StepRecord] = []
+
+    @property
+    def execution_id(self) -> str:
+        return self.arn.rsplit("/", 1)[1]
+
+    def finish(self, status: str, reason: str | None = None) -> None:
+        self.pipeline_execution_status = status
+        self.pipeline_execution_failure_reason = reason
+        self.last_modified_time = datetime.now(UTC)
+
+    def lookup(self, path: str) -> Any:
+        """A property a ``Get`` names."""
+        scope, _, name = path.partition(".")
+        if scope == "Parameters" and name in self.values:
+            return self.values[name]
+        execution = {
+            "PipelineExecutionId": self.execution_id,
+            "PipelineExecutionArn": self.arn,
+            "PipelineName": self.pipeline.pipeline_name,
+            "PipelineArn": self.pipeline.arn,
+            "StartDateTime": self.start_time.isoformat(),
+            "CurrentDateTime": datetime.now(UTC).isoformat(),
+        }
+        if scope == "Execution" and name in execution:
+            return execution[name]
+        step_name, _, attribute = name.partition(".")
+        done = {step.name: step for step in self.steps}
+        if scope == "Steps" and step_name in done and attribute in done[step_name].properties:
+            return done[step_name].properties[attribute]
+        raise DefinitionError(f"property {path} is not known to the local emulator")
+
+
+def execute(backend: Any, execution: PipelineExecution) -> None:
+    """Run the execution's steps (on a background thread, holding the state lock between waits)."""
+    try:
+        steps = step_order(parse(execution.pipeline_definition_for_execution))
+    except DefinitionError as error:
+        execution.finish("Failed", f"The pipeline definition cannot run: {error}")
+        return
+    for step in steps:
+        if execution.pipeline_execution_status == "Stopping":
+            execution.finish("Stopped")
+            return
+        record = StepRecord(step["Name"], step.get("DisplayName"), step.get("Type", ""))
+        execution.steps.append(record)
+        try:
+            _run_step(backend, execution, step, record)
+        except concurrency.Cancelled:
+            return
+        except (processing.StepFailed, DefinitionError) as failure:
+            record.finish("Failed", str(failure))
+            execution.finish("Failed", FAILED_STEPS)
+            return
+        record.finish("Succeeded")
+    execution.finish("Stopped" if execution.pipeline_execution_status == "Stopping" else "Succeeded")
+
+
+def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], record: StepRecord) -> None:
+    if record.kind != "Processing":
+        raise processing.StepFailed(f"step type {record.kind} is not supported by the local emulator")
+    arguments = resolve(step.get("Arguments", {}), execution.lookup)
+    suffix = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(12))
+    job_name = (
+        f"{arguments.get('ProcessingJobName') or 'pipelines-' + execution.execution_id}"[:50] + f"-{suffix}"
+    )
+    job_arn = arn_formatter("processing-job", job_name, backend.account_id, backend.region_name)
+    record.metadata = {"ProcessingJob": {"Arn": job_arn}}
+    record.properties = {"ProcessingJobName": job_name, "ProcessingJobArn": job_arn}
+    prepared = processing.prepare(arguments, backend.account_id)
+    generation = concurrency.generation()
+    output = processing.run(prepared, record.log)
+    if concurrency.generation() != generation:
+        raise concurrency.Cancelled()
+    if prepared.feature_group:
+        _ingest(backend, prepared.feature_group, output)
+    else:
+        processing.upload(output, prepared.s3_output, backend.account_id)
+    record.properties["ProcessingJobStatus"] = "Completed"
+
+
+def _ingest(backend: Any, group_name: str, frame: Any) -> None:
+    """All rows checked against the group before any is written; the first bad one fails the step."""
+    try:
+        group = backend._ready_group(group_name)
+    except Exception as error:
+        raise processing.StepFailed(
+            f"ClientError: feature group {group_name}: {getattr(error, 'message', error)}"
+        ) from None
+    rows = processing.records(frame)
+    bad = processing.first_bad_row(group.definition, rows)
+    if bad:
+        raise processing.StepFailed(f"ClientError: ingestion into feature group {group_name} failed at {bad}")
+    try:
+        backend.ingest_records(group, rows)
+    except ValidationError as error:
+        raise processing.StepFailed(
+            f"ClientError: ingestion into feature group {group_name} failed: {error.message}"
+        ) from None

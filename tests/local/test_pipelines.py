@@ -1,0 +1,276 @@
+"""SageMaker pipeline executions run in the emulator: the seed's own build upserts its pipeline, an execution
+runs the Data Wrangler step with the local flow runner and ingests into the Feature Store, where GetRecord and
+Athena find every row; bad inputs fail the execution with a reason and write nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from scripts import abalone
+from tests.conftest import PROJECT_ROOT
+
+SEED = PROJECT_ROOT / "project-seed" / "s3-fs-ingestion"
+ABALONE_DATA = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
+BUCKET = "sagemaker-us-east-1-123456789012"
+PIPELINE = "sagemaker-fsi-p-local1-pipeline"
+GROUP = "abalone-fg"
+ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole-local"
+
+pytestmark = pytest.mark.skipif(
+    not ABALONE_DATA.is_file(), reason="no copy of the public dataset beside the project"
+)
+
+
+def wait(sagemaker, arn: str, seconds: float = 60) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        described = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
+        if (
+            described["PipelineExecutionStatus"] not in ("Executing", "Stopping")
+            or time.monotonic() > deadline
+        ):
+            return described
+        time.sleep(0.1)
+
+
+def step(sagemaker, arn: str) -> dict:
+    [found] = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+    return found
+
+
+def upload_data(s3, key: str, body: bytes) -> dict[str, str]:
+    """The object and a manifest naming exactly it, as the seed's Lambda writes one."""
+    s3.put_object(Bucket=BUCKET, Key=f"data/{key}", Body=body)
+    manifest = json.dumps([{"prefix": f"s3://{BUCKET}/data/"}, key])
+    s3.put_object(Bucket=BUCKET, Key=f"manifests/{key}.json", Body=manifest)
+    return {
+        "InputDataUrl": f"s3://{BUCKET}/data/{key}",
+        "InputManifestUrl": f"s3://{BUCKET}/manifests/{key}.json",
+    }
+
+
+def start(sagemaker, pipeline: str, parameters: dict[str, str], **extra) -> str:
+    given = [{"Name": name, "Value": value} for name, value in parameters.items()]
+    return sagemaker.start_pipeline_execution(PipelineName=pipeline, PipelineParameters=given, **extra)[
+        "PipelineExecutionArn"
+    ]
+
+
+@pytest.fixture(scope="module")
+def seeded(emulator, tmp_path_factory) -> dict:
+    """The feature group from data/abalone.fg.json, the flow in S3, and the pipeline the seed's build.py
+    upserts, as CodeBuild runs it (environment variables, the emulator as its AWS)."""
+    sagemaker, s3 = emulator.client("sagemaker"), emulator.client("s3")
+    definition = json.loads((PROJECT_ROOT / "data" / "abalone.fg.json").read_text())
+    sagemaker.create_feature_group(
+        FeatureGroupName=GROUP,
+        OnlineStoreConfig={"EnableOnlineStore": True},
+        OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{BUCKET}/feature-store"}},
+        RoleArn=ROLE,
+        **definition,
+    )
+    s3.put_object(
+        Bucket=BUCKET, Key="flows/abalone.flow", Body=(PROJECT_ROOT / "data" / "abalone.flow").read_bytes()
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": emulator.endpoint,
+        "SAGEMAKER_PROJECT_NAME": "local",
+        "SAGEMAKER_PROJECT_ID": "p-local1",
+        "SAGEMAKER_PIPELINE_NAME": PIPELINE,
+        "DW_FLOW_URL": f"s3://{BUCKET}/flows/abalone.flow",
+        "FEATURE_GROUP_NAME": GROUP,
+        "PIPELINE_ROLE_ARN": ROLE,
+        "PROCESSING_JOB_PREFIX": "sagemaker-fsi-p-local1",
+        "PROCESSING_INSTANCE_TYPE": "ml.m5.4xlarge",
+        "ARTIFACT_BUCKET": BUCKET,
+    }
+    built = subprocess.run(
+        [sys.executable, "build.py"], cwd=SEED, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, built.stderr
+    prepared = tmp_path_factory.mktemp("abalone") / "abalone.csv"
+    abalone.write_prepared(abalone.read_raw(ABALONE_DATA), prepared)
+    return {"csv": prepared.read_bytes(), "definition": sagemaker.describe_pipeline(PipelineName=PIPELINE)}
+
+
+def test_the_seed_pipeline_ingests_every_row_where_getrecord_and_athena_find_it(
+    emulator, seeded, sdk_session
+):
+    sagemaker = emulator.client("sagemaker")
+    parameters = upload_data(emulator.client("s3"), "abalone.csv", seeded["csv"])
+    arn = start(sagemaker, PIPELINE, parameters, ClientRequestToken="abalone-upload-000000000000000000001")
+    assert (
+        sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
+        == "Executing"
+    )
+
+    from sagemaker.feature_store.feature_group import FeatureGroup
+    from sagemaker.workflow.pipeline import _PipelineExecution
+
+    session = sdk_session
+    _PipelineExecution(arn=arn, sagemaker_session=session).wait(delay=1, max_attempts=60)
+
+    described = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
+    assert described["PipelineExecutionStatus"] == "Succeeded"
+    ran = step(sagemaker, arn)
+    assert ran["StepStatus"] == "Succeeded"
+    assert ":processing-job/sagemaker-fsi-p-local1" in ran["Metadata"]["ProcessingJob"]["Arn"]
+    runtime = emulator.client("sagemaker-featurestore-runtime")
+    record = runtime.get_record(FeatureGroupName=GROUP, RecordIdentifierValueAsString="1")["Record"]
+    assert {f["FeatureName"] for f in record} >= {"record_id", "record_time", "rings"}
+
+    athena_query = FeatureGroup(GROUP, sagemaker_session=session).athena_query()
+    athena_query.run(f'SELECT count(*) AS records FROM "{athena_query.table_name}"', f"s3://{BUCKET}/athena/")
+    athena_query.wait()
+    assert athena_query.as_dataframe().to_dict("records") == [{"records": 4177}]
+
+    again = start(sagemaker, PIPELINE, parameters, ClientRequestToken="abalone-upload-000000000000000000001")
+    assert again == arn  # the same token is the same execution, as on AWS
+
+
+def test_parameters_are_checked_when_the_execution_starts(emulator, seeded):
+    sagemaker = emulator.client("sagemaker")
+    for parameters, message in (
+        ({"InputManifestUrl": "s3://x/y"}, "Parameters ['InputDataUrl'] have no default value"),
+        ({"InputDataUrl": "a", "InputManifestUrl": "b", "Extra": "c"}, "Parameter 'Extra' is not defined"),
+        ({"InputDataUrl": "a", "InputManifestUrl": "b", "ProcessingInstanceCount": "two"}, "of type Integer"),
+    ):
+        with pytest.raises(ClientError) as refused:
+            start(sagemaker, PIPELINE, parameters)
+        assert message in refused.value.response["Error"]["Message"]
+
+
+def variant(emulator, seeded, name: str, change) -> str:
+    """A pipeline with the seed's definition, changed by ``change(definition)``."""
+    definition = json.loads(seeded["definition"]["PipelineDefinition"])
+    change(definition)
+    emulator.client("sagemaker").create_pipeline(
+        PipelineName=name, PipelineDefinition=json.dumps(definition), RoleArn=ROLE
+    )
+    return name
+
+
+def rows_in_stores(emulator) -> tuple[int, int]:
+    athena = emulator.client("athena")
+    table = emulator.client("sagemaker").describe_feature_group(FeatureGroupName=GROUP)["OfflineStoreConfig"]
+    table = table["DataCatalogConfig"]["TableName"]
+    query_id = athena.start_query_execution(
+        QueryString=f"SELECT count(*) FROM sagemaker_featurestore.{table}",
+        ResultConfiguration={"OutputLocation": f"s3://{BUCKET}/athena/"},
+    )["QueryExecutionId"]
+    while athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"] in (
+        "QUEUED",
+        "RUNNING",
+    ):
+        time.sleep(0.02)
+    offline = int(
+        athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"][1]["Data"][0]["VarCharValue"]
+    )
+    runtime = emulator.client("sagemaker-featurestore-runtime")
+    online = "Record" in runtime.get_record(FeatureGroupName=GROUP, RecordIdentifierValueAsString="900001")
+    return offline, int(online)
+
+
+def bad_csv(seeded, change) -> bytes:
+    lines = seeded["csv"].decode().splitlines()
+    return ("\n".join(change(lines)) + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            lambda seeded: bad_csv(seeded, lambda lines: [lines[0].replace(",rings", ""), "900001,M,0.4"]),
+            "the data does not match the trained schema (missing rings)",
+        ),
+        (lambda seeded: b"", "the data does not match the trained schema (missing record_id, sex,"),
+        (lambda seeded: b"\x89PNG\r\n\x1a\n\x00\x00", "(s3_source): it failed with UnicodeDecodeError"),
+        (
+            lambda seeded: bad_csv(
+                seeded, lambda lines: [lines[0], lines[1].replace(lines[1].split(",")[0], "", 1)]
+            ),
+            "ingestion into feature group abalone-fg failed at row 1: "
+            "The record has no value for 'record_id', which every record must have.",
+        ),
+    ],
+    ids=["missing-column", "empty-object", "not-csv", "row-without-record-id"],
+)
+def test_a_bad_input_fails_the_execution_and_writes_nothing(emulator, seeded, body, reason):
+    sagemaker = emulator.client("sagemaker")
+    before = rows_in_stores(emulator)
+    parameters = upload_data(emulator.client("s3"), "bad.csv", body(seeded))
+    arn = start(sagemaker, PIPELINE, parameters)
+
+    described = wait(sagemaker, arn)
+    assert described["PipelineExecutionStatus"] == "Failed"
+    assert described["FailureReason"] == "Step failure: One or multiple steps failed."
+    failed = step(sagemaker, arn)
+    assert failed["StepStatus"] == "Failed" and reason in failed["FailureReason"]
+    assert rows_in_stores(emulator) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            lambda d: d["Steps"][0]["Arguments"]["AppSpecification"].update(
+                ImageUri="123.dkr.ecr.x/my-image:1"
+            ),
+            "image 123.dkr.ecr.x/my-image:1 needs a container, which the local emulator does not run",
+        ),
+        (
+            lambda d: d["Steps"][0].update(Type="Training"),
+            "step type Training is not supported by the local emulator",
+        ),
+        (
+            lambda d: d["Steps"][0]["Arguments"]["ProcessingOutputConfig"]["Outputs"][0][
+                "FeatureStoreOutput"
+            ].update(FeatureGroupName="no-such-group"),
+            "ClientError: feature group no-such-group",
+        ),
+        (
+            lambda d: d["Steps"][0]["Arguments"]["ProcessingInputs"][0]["S3Input"].update(
+                S3Uri={"Std:Format": []}
+            ),
+            "function Std:Format is not supported by the local emulator",
+        ),
+    ],
+    ids=["other-image", "other-step-type", "unknown-feature-group", "unknown-function"],
+)
+def test_what_the_emulator_cannot_run_fails_the_step_naming_it(emulator, seeded, change, reason, request):
+    sagemaker = emulator.client("sagemaker")
+    name = variant(emulator, seeded, f"variant-{request.node.callspec.id}", change)
+    parameters = upload_data(emulator.client("s3"), "abalone.csv", seeded["csv"])
+    arn = start(sagemaker, name, parameters)
+
+    assert wait(sagemaker, arn)["PipelineExecutionStatus"] == "Failed"
+    assert step(sagemaker, arn)["FailureReason"].startswith(reason)
+
+
+def test_a_flow_that_is_not_json_fails_the_step(emulator, seeded):
+    sagemaker, s3 = emulator.client("sagemaker"), emulator.client("s3")
+    s3.put_object(Bucket=BUCKET, Key="flows/broken.flow", Body=b"{not json")
+    name = variant(
+        emulator,
+        seeded,
+        "broken-flow",
+        lambda d: next(p for p in d["Parameters"] if p["Name"] == "InputFlowUrl").update(
+            DefaultValue=f"s3://{BUCKET}/flows/broken.flow"
+        ),
+    )
+    arn = start(sagemaker, name, upload_data(s3, "abalone.csv", seeded["csv"]))
+    assert wait(sagemaker, arn)["PipelineExecutionStatus"] == "Failed"
+    assert step(sagemaker, arn)["FailureReason"].startswith(
+        "ClientError: flow is not a Data Wrangler flow: invalid JSON"
+    )
