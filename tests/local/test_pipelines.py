@@ -126,6 +126,22 @@ def test_the_seed_pipeline_ingests_every_row_where_getrecord_and_athena_find_it(
     ran = step(sagemaker, arn)
     assert ran["StepStatus"] == "Succeeded"
     assert ":processing-job/sagemaker-fsi-p-local1" in ran["Metadata"]["ProcessingJob"]["Arn"]
+    job_name = ran["Metadata"]["ProcessingJob"]["Arn"].rsplit("/", 1)[1]
+    job = sagemaker.describe_processing_job(ProcessingJobName=job_name)
+    assert job["ProcessingJobStatus"] == "Completed"
+    assert job["ProcessingResources"]["ClusterConfig"]["InstanceType"] == "ml.m5.4xlarge"
+    assert [i["InputName"] for i in job["ProcessingInputs"]] == ["flow", "abalone.csv"]
+    listed = sagemaker.list_processing_jobs(NameContains=job_name)["ProcessingJobSummaries"]
+    assert [j["ProcessingJobName"] for j in listed] == [job_name]
+    logged = emulator.client("logs").filter_log_events(
+        logGroupName="/aws/sagemaker/ProcessingJobs", logStreamNamePrefix=job_name
+    )["events"]
+    assert (
+        logged[-1]["message"]
+        == "wrote 4177 rows to " + job["ProcessingOutputConfig"]["Outputs"][0]["OutputName"]
+    )
+    assert len(logged) > 5  # one line per node of the flow
+
     runtime = emulator.client("sagemaker-featurestore-runtime")
     record = runtime.get_record(FeatureGroupName=GROUP, RecordIdentifierValueAsString="1")["Record"]
     assert {f["FeatureName"] for f in record} >= {"record_id", "record_time", "rings"}
@@ -217,6 +233,12 @@ def test_a_bad_input_fails_the_execution_and_writes_nothing(emulator, seeded, bo
     assert described["FailureReason"] == "Step failure: One or multiple steps failed."
     failed = step(sagemaker, arn)
     assert failed["StepStatus"] == "Failed" and reason in failed["FailureReason"]
+    job = failed["Metadata"]["ProcessingJob"]["Arn"].rsplit("/", 1)[1]
+    described_job = sagemaker.describe_processing_job(ProcessingJobName=job)
+    assert (described_job["ProcessingJobStatus"], described_job["FailureReason"]) == (
+        "Failed",
+        failed["FailureReason"],
+    )
     assert rows_in_stores(emulator) == before
 
 
@@ -274,3 +296,20 @@ def test_a_flow_that_is_not_json_fails_the_step(emulator, seeded):
     assert step(sagemaker, arn)["FailureReason"].startswith(
         "ClientError: flow is not a Data Wrangler flow: invalid JSON"
     )
+
+
+def test_a_stopped_execution_stops_after_its_running_step(emulator, seeded):
+    """StopPipelineExecution: Stopping at once, Stopped once the step that runs has ended (the emulator
+    stops between steps; it does not interrupt a processing job)."""
+    sagemaker = emulator.client("sagemaker")
+    arn = start(sagemaker, PIPELINE, upload_data(emulator.client("s3"), "abalone.csv", seeded["csv"]))
+    sagemaker.stop_pipeline_execution(PipelineExecutionArn=arn)
+    assert (
+        sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
+        == "Stopping"
+    )
+
+    assert wait(sagemaker, arn)["PipelineExecutionStatus"] == "Stopped"
+    with pytest.raises(ClientError) as refused:
+        sagemaker.stop_pipeline_execution(PipelineExecutionArn=arn)
+    assert "is Stopped: only an Executing one can be stopped" in refused.value.response["Error"]["Message"]

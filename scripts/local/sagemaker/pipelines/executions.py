@@ -1,8 +1,9 @@
 """Pipeline executions that run: Executing → Succeeded or Failed (with FailureReason), or Stopping → Stopped.
 
 An execution runs on a background thread, its steps in dependency order; each Processing step is a
-processing job (``Metadata.ProcessingJob.Arn``) run by :mod:`.processing`. What a step prints goes to its
-record's log lines. A step type the emulator cannot run fails the execution naming it.
+processing job (``Metadata.ProcessingJob.Arn``, DescribeProcessingJob) run by :mod:`.processing`; what it
+prints goes to the job's CloudWatch log stream (:mod:`.jobs`). A step type the emulator cannot run fails
+the execution naming it.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from typing import Any
 
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import FakePipelineExecution
-from moto.sagemaker.utils import arn_formatter
 
 from scripts.local import concurrency
 
-from . import processing
+from . import jobs, processing
 from .definition import DefinitionError, parse, resolve, step_order
 
 FAILED_STEPS = "Step failure: One or multiple steps failed."
@@ -139,18 +139,24 @@ def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], 
     job_name = (
         f"{arguments.get('ProcessingJobName') or 'pipelines-' + execution.execution_id}"[:50] + f"-{suffix}"
     )
-    job_arn = arn_formatter("processing-job", job_name, backend.account_id, backend.region_name)
-    record.metadata = {"ProcessingJob": {"Arn": job_arn}}
-    record.properties = {"ProcessingJobName": job_name, "ProcessingJobArn": job_arn}
-    prepared = processing.prepare(arguments, backend.account_id)
-    generation = concurrency.generation()
-    output = processing.run(prepared, record.log)
-    if concurrency.generation() != generation:
-        raise concurrency.Cancelled()
-    if prepared.feature_group:
-        _ingest(backend, prepared.feature_group, output)
-    else:
-        processing.upload(output, prepared.s3_output, backend.account_id)
+    job = jobs.start(backend, job_name, arguments, execution.arn)
+    record.metadata = {"ProcessingJob": {"Arn": job.arn}}
+    record.properties = {"ProcessingJobName": job_name, "ProcessingJobArn": job.arn}
+    try:
+        prepared = processing.prepare(arguments, backend.account_id)
+        generation = concurrency.generation()
+        output = processing.run(prepared, record.log)
+        if concurrency.generation() != generation:
+            raise concurrency.Cancelled()
+        if prepared.feature_group:
+            _ingest(backend, prepared.feature_group, output)
+        else:
+            processing.upload(output, prepared.s3_output, backend.account_id)
+    except processing.StepFailed as failure:
+        jobs.finish(backend, job, record.log, str(failure))
+        record.properties["ProcessingJobStatus"] = "Failed"
+        raise
+    jobs.finish(backend, job, record.log, None)
     record.properties["ProcessingJobStatus"] = "Completed"
 
 

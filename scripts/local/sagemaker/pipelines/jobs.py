@@ -1,0 +1,58 @@
+"""The processing job a pipeline step runs, as DescribeProcessingJob and ListProcessingJobs show it, and what
+it prints, in CloudWatch Logs where SageMaker puts a processing job's output
+(``/aws/sagemaker/ProcessingJobs``, stream ``<job name>/algo-1-<epoch seconds>``)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.logs.models import logs_backends
+from moto.sagemaker.models import FakeProcessingJob
+
+LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
+
+
+def start(backend: Any, name: str, arguments: dict[str, Any], execution_arn: str) -> FakeProcessingJob:
+    """Register the job InProgress under ``name``."""
+    job = FakeProcessingJob(
+        app_specification=arguments.get("AppSpecification"),
+        experiment_config={"TrialComponentDisplayName": execution_arn.rsplit("/", 1)[1]},
+        network_config=arguments.get("NetworkConfig"),
+        processing_inputs=arguments.get("ProcessingInputs"),
+        processing_job_name=name,
+        processing_output_config=arguments.get("ProcessingOutputConfig"),
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        role_arn=arguments.get("RoleArn"),
+        tags=[],
+        stopping_condition=arguments.get("StoppingCondition"),
+    )
+    job.processing_resources = arguments.get("ProcessingResources")
+    job.processing_job_status = "InProgress"
+    job.processing_start_time = datetime.now(UTC)
+    job.processing_end_time = None
+    job.failure_reason = None
+    backend.processing_jobs[name] = job
+    return job
+
+
+def finish(backend: Any, job: FakeProcessingJob, log: list[str], failure: str | None) -> None:
+    """The job Completed (or Failed with ``failure``), its log lines published."""
+    job.processing_job_status = "Failed" if failure else "Completed"
+    job.failure_reason = failure
+    job.processing_end_time = job.last_modified_time = datetime.now(UTC)
+    lines = [*log, *([failure] if failure else [])]
+    if lines:
+        publish(backend, job.processing_job_name, lines)
+
+
+def publish(backend: Any, job_name: str, lines: list[str]) -> None:
+    logs = logs_backends[backend.account_id][backend.region_name]
+    if LOG_GROUP not in logs.groups:
+        logs.create_log_group(LOG_GROUP, {})
+    stream = f"{job_name}/algo-1-{int(time.time())}"
+    logs.create_log_stream(LOG_GROUP, stream)
+    now = int(time.time() * 1000)
+    logs.put_log_events(LOG_GROUP, stream, [{"timestamp": now, "message": line} for line in lines])
