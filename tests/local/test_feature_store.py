@@ -144,8 +144,17 @@ def test_without_a_catalog_config_the_table_is_named_as_aws_names_it(emulator, c
             {"OnlineStoreConfig": None, "OfflineStoreConfig": None},
             "At least one of OnlineStoreConfig and OfflineStoreConfig must be enabled.",
         ),
+        (
+            {
+                "OfflineStoreConfig": {
+                    "S3StorageConfig": {"S3Uri": f"s3://{BUCKET}/fs"},
+                    "TableFormat": "Iceberg",
+                }
+            },
+            "OfflineStoreConfig TableFormat Iceberg is not supported by the local emulator",
+        ),
     ],
-    ids=["reserved-name", "unknown-identifier", "event-time-type", "feature-type", "no-store"],
+    ids=["reserved-name", "unknown-identifier", "event-time-type", "feature-type", "no-store", "iceberg"],
 )
 def test_a_bad_definition_is_refused_and_nothing_is_created(clients, overrides, message):
     sagemaker, _ = clients

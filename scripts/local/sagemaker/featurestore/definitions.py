@@ -86,6 +86,11 @@ class FeatureGroupDefinition:
         offline = request.get("OfflineStoreConfig")
         if not online.get("EnableOnlineStore") and not offline:
             raise ValidationError("At least one of OnlineStoreConfig and OfflineStoreConfig must be enabled.")
+        if (offline or {}).get("TableFormat", "Glue") != "Glue":
+            raise ValidationError(
+                f"OfflineStoreConfig TableFormat {offline['TableFormat']} is not supported by the local "
+                "emulator, which writes the Glue format (the default): leave TableFormat out to run locally."
+            )
         return cls(
             name, identifier, event_time_feature, features, bool(online.get("EnableOnlineStore")), offline
         )
