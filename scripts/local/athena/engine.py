@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
-import pyarrow as pa
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
 
 CATALOG = "awsdatacatalog"
 OFFLINE = {
@@ -60,6 +61,8 @@ class Result:
 
 def referenced_tables(sql: str, database: str | None) -> list[tuple[str, str]]:
     """(database, table) of every table the query reads (CTE names left out)."""
+    import duckdb  # here and in run(), not at the top: the emulator starts without DuckDB until a query runs
+
     try:
         names = duckdb.get_table_names(sql, qualified=True)
     except duckdb.Error as error:
@@ -79,6 +82,8 @@ def referenced_tables(sql: str, database: str | None) -> list[tuple[str, str]]:
 
 
 def run(sql: str, database: str | None, tables: dict[tuple[str, str], pa.Table]) -> Result:
+    import duckdb
+
     connection = duckdb.connect(config=OFFLINE)
     try:
         connection.execute(f"ATTACH ':memory:' AS {CATALOG}")

@@ -12,33 +12,20 @@ from __future__ import annotations
 import csv
 import io
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from moto.athena.models import AthenaBackend
 from moto.glue.models import glue_backends
 from moto.moto_api._internal import mock_random
-from moto.s3.models import s3_backends
 
-from scripts.flow.operators.spark_types import java_double
-from scripts.local import concurrency
+from scripts.local import concurrency, s3_objects
 
 from .engine import QueryFailed, Result, referenced_tables, run
 from .exceptions import InvalidRequestException
 
-GLUE_TO_ARROW = {
-    "bigint": pa.int64(),
-    "int": pa.int32(),
-    "integer": pa.int32(),
-    "double": pa.float64(),
-    "float": pa.float32(),
-    "string": pa.string(),
-    "varchar": pa.string(),
-    "boolean": pa.bool_(),
-    "timestamp": pa.timestamp("ms", tz="UTC"),
-    "date": pa.date32(),
-}
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 USER_ERROR, SYSTEM_ERROR = 2, 1
 """AthenaError.ErrorCategory values."""
 
@@ -161,7 +148,21 @@ class Backend(AthenaBackend):
         found = self._glue_table(database, table)
         descriptor = found.get_version(str(found._current_version))["StorageDescriptor"]
         columns = [(c["Name"], c["Type"]) for c in descriptor.get("Columns", [])]
-        schema = pa.schema([(name, GLUE_TO_ARROW.get(kind.lower(), pa.string())) for name, kind in columns])
+        import pyarrow as pa  # here and in _parquet, not at the top: the emulator starts without it
+
+        arrow_types = {
+            "bigint": pa.int64(),
+            "int": pa.int32(),
+            "integer": pa.int32(),
+            "double": pa.float64(),
+            "float": pa.float32(),
+            "string": pa.string(),
+            "varchar": pa.string(),
+            "boolean": pa.bool_(),
+            "timestamp": pa.timestamp("ms", tz="UTC"),
+            "date": pa.date32(),
+        }
+        schema = pa.schema([(name, arrow_types.get(kind.lower(), pa.string())) for name, kind in columns])
         parts = [self._parquet(key, value) for key, value in self._objects(descriptor.get("Location", ""))]
         if not parts:
             return schema.empty_table()
@@ -184,18 +185,20 @@ class Backend(AthenaBackend):
         return tables[table]
 
     def _objects(self, location: str) -> list[tuple[str, bytes]]:
-        bucket_name, _, prefix = location.removeprefix("s3://").partition("/")
-        s3 = s3_backends[self.account_id]["global"]
-        bucket = s3.buckets.get(bucket_name)
-        if bucket is None:
+        """The objects of the table's location, a folder."""
+        found = s3_objects.under(self.account_id, location.rstrip("/") + "/")
+        if found is None:
             raise QueryFailed(
-                f"HIVE_PATH_ALREADY_EXISTS: the table's location {location} has no bucket", USER_ERROR
+                f"HIVE_FILESYSTEM_ERROR: the bucket of the table's location {location} does not exist",
+                USER_ERROR,
             )
-        prefix = prefix.rstrip("/") + "/" if prefix else ""
-        return [(key, bucket.keys[key].value) for key in sorted(bucket.keys) if key.startswith(prefix)]
+        return found
 
     @staticmethod
     def _parquet(key: str, body: bytes) -> pa.Table:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         try:
             return pq.read_table(io.BytesIO(body))
         except pa.ArrowInvalid as error:
@@ -204,11 +207,10 @@ class Backend(AthenaBackend):
             ) from None
 
     def _write_result(self, output: str, result: Result) -> None:
-        bucket, _, key = output.removeprefix("s3://").partition("/")
-        s3 = s3_backends[self.account_id]["global"]
-        if bucket not in s3.buckets:
+        if not s3_objects.bucket_exists(self.account_id, output):
+            bucket = s3_objects.split(output)[0]
             raise QueryFailed(f"Unable to verify/create output bucket {bucket}", USER_ERROR, 1005)
-        s3.put_object(bucket, key, athena_csv(result).encode())
+        s3_objects.write(self.account_id, output, athena_csv(result).encode())
 
 
 def athena_csv(result: Result) -> str:
@@ -231,6 +233,8 @@ def as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
+        from scripts.flow.operators.spark_types import java_double  # imports pandas: not at start-up
+
         return java_double(value)
     if hasattr(value, "strftime") and hasattr(value, "hour"):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]

@@ -16,12 +16,11 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 from moto.glue.models import glue_backends
-from moto.s3.models import s3_backends
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
 from moto.sagemaker.models import BaseObject, SageMakerModelBackend
 from moto.sagemaker.utils import arn_formatter, get_pipeline_execution_from_arn, get_pipeline_from_name
 
-from scripts.local import concurrency
+from scripts.local import concurrency, s3_objects
 
 from .featurestore import ingestion, offline_store
 from .featurestore.definitions import FeatureGroupDefinition, event_time
@@ -216,9 +215,9 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
 
     def _offline_store_status(self, s3_uri: str) -> dict[str, str]:
         """Active, or Blocked (with AWS's BlockedReason field) when the bucket cannot be written."""
-        bucket = s3_uri.removeprefix("s3://").split("/", 1)[0]
-        if bucket in s3_backends[self.account_id]["global"].buckets:
+        if s3_objects.bucket_exists(self.account_id, s3_uri):
             return {"Status": "Active"}
+        bucket = s3_objects.split(s3_uri)[0]
         return {"Status": "Blocked", "BlockedReason": f"The S3 bucket {bucket} of {s3_uri} does not exist."}
 
     def _created(self, group: FeatureGroup) -> None:

@@ -95,9 +95,9 @@ class FeatureGroupDefinition:
             name, identifier, event_time_feature, features, bool(online.get("EnableOnlineStore")), offline
         )
 
-    def record(self, values: list[dict[str, str]]) -> dict[str, str]:
-        """A PutRecord ``Record`` as feature → value, checked: known features, each once, values of their
-        type, the identifier and a valid event time present."""
+    def record(self, values: list[dict[str, str]]) -> tuple[datetime, dict[str, str]]:
+        """A PutRecord ``Record``, checked (known features, each once, values of their type, the identifier
+        and a valid event time present): its event time, and its values by feature."""
         record: dict[str, str] = {}
         for entry in values:
             feature, value = entry.get("FeatureName"), entry.get("ValueAsString")
@@ -115,8 +115,7 @@ class FeatureGroupDefinition:
                 raise ValidationError(
                     f"The record has no value for '{feature}', which every record must have."
                 )
-        event_time(record[self.event_time], self.features[self.event_time])
-        return record
+        return event_time(record[self.event_time], self.features[self.event_time]), record
 
 
 def value_fits(value: Any, kind: str) -> bool:

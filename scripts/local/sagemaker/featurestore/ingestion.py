@@ -7,11 +7,19 @@ from datetime import UTC, datetime
 
 from moto.sagemaker.exceptions import ValidationError
 
-from .definitions import FeatureGroupDefinition, event_time
+from .definitions import FeatureGroupDefinition
 from .offline_store import write
 from .online_store import OnlineStore
 
 STORES = ("OnlineStore", "OfflineStore")
+
+
+class RecordRejected(ValidationError):
+    """A record that fails its check: PutRecord's ValidationException, and ``row`` (1-based) for a batch."""
+
+    def __init__(self, row: int, message: str) -> None:
+        super().__init__(message)
+        self.row = row
 
 
 def group_stores(definition: FeatureGroupDefinition, offline_location: str | None) -> list[str]:
@@ -39,10 +47,12 @@ def ingest(
         raise ValidationError(f"Feature group '{definition.name}' has no online store.")
     if "OfflineStore" in targets and not offline_location:
         raise ValidationError(f"Feature group '{definition.name}' has no offline store.")
-    checked = [definition.record(values) for values in records]
-    timed = [
-        (event_time(r[definition.event_time], definition.features[definition.event_time]), r) for r in checked
-    ]
+    timed = []
+    for row, values in enumerate(records, 1):
+        try:
+            timed.append(definition.record(values))
+        except ValidationError as error:
+            raise RecordRejected(row, error.message) from None
     invoked_at = datetime.now(UTC)
     if "OfflineStore" in targets:
         write(account, offline_location, definition.features, [(at, r, False) for at, r in timed], invoked_at)

@@ -14,17 +14,10 @@ import string
 from collections import defaultdict
 from datetime import UTC, datetime
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-from moto.s3.models import s3_backends
+from scripts.local import s3_objects
 
-ARROW_TYPES = {"Integral": pa.int64(), "Fractional": pa.float64(), "String": pa.string()}
 GLUE_TYPES = {"Integral": "bigint", "Fractional": "double", "String": "string"}
-ADDED_COLUMNS = (
-    ("write_time", pa.timestamp("ms", tz="UTC"), "timestamp"),
-    ("api_invocation_time", pa.timestamp("ms", tz="UTC"), "timestamp"),
-    ("is_deleted", pa.bool_(), "boolean"),
-)
+ADDED_COLUMNS = (("write_time", "timestamp"), ("api_invocation_time", "timestamp"), ("is_deleted", "boolean"))
 _NAME_CHARACTERS = string.ascii_letters + string.digits
 
 
@@ -37,7 +30,7 @@ def resolved_uri(s3_uri: str, account: str, region: str, group: str, created: da
 def glue_columns(features: dict[str, str]) -> list[dict[str, str]]:
     return [
         *({"Name": name, "Type": GLUE_TYPES[kind]} for name, kind in features.items()),
-        *({"Name": name, "Type": glue_type} for name, _, glue_type in ADDED_COLUMNS),
+        *({"Name": name, "Type": glue_type} for name, glue_type in ADDED_COLUMNS),
     ]
 
 
@@ -47,23 +40,18 @@ def write(
     features: dict[str, str],
     rows: list[tuple[datetime, dict[str, str], bool]],
     invoked_at: datetime,
-) -> list[str]:
-    """Write ``rows`` (event time, values, deleted) as one file per hourly partition; the keys written."""
-    bucket, _, prefix = location.removeprefix("s3://").partition("/")
+) -> None:
+    """Write ``rows`` (event time, values, deleted) as one file per hourly partition."""
     partitions: dict[str, list[tuple[dict[str, str], bool]]] = defaultdict(list)
     for event_time, values, deleted in rows:
         at = event_time.astimezone(UTC)
         partition = f"year={at:%Y}/month={at:%m}/day={at:%d}/hour={at:%H}"
         partitions[partition].append((values, deleted))
     written_at = datetime.now(UTC)
-    keys = []
     for partition, members in partitions.items():
         name = f"{written_at:%Y%m%dT%H%M%SZ}_{''.join(secrets.choice(_NAME_CHARACTERS) for _ in range(16))}"
-        key = f"{prefix}/{partition}/{name}.parquet"
         body = _parquet(features, members, invoked_at, written_at)
-        s3_backends[account]["global"].put_object(bucket, key, body)
-        keys.append(key)
-    return keys
+        s3_objects.write(account, f"{location}/{partition}/{name}.parquet", body)
 
 
 def _parquet(
@@ -72,12 +60,17 @@ def _parquet(
     invoked_at: datetime,
     written_at: datetime,
 ) -> bytes:
+    import pyarrow as pa  # here, not at the top: the emulator starts without it until records are written
+    import pyarrow.parquet as pq
+
+    arrow_types = {"Integral": pa.int64(), "Fractional": pa.float64(), "String": pa.string()}
+    timestamp = pa.timestamp("ms", tz="UTC")
     columns = {
-        name: pa.array([_typed(values.get(name), kind) for values, _ in members], type=ARROW_TYPES[kind])
+        name: pa.array([_typed(values.get(name), kind) for values, _ in members], type=arrow_types[kind])
         for name, kind in features.items()
     }
-    columns["write_time"] = pa.array([written_at] * len(members), type=ADDED_COLUMNS[0][1])
-    columns["api_invocation_time"] = pa.array([invoked_at] * len(members), type=ADDED_COLUMNS[1][1])
+    columns["write_time"] = pa.array([written_at] * len(members), type=timestamp)
+    columns["api_invocation_time"] = pa.array([invoked_at] * len(members), type=timestamp)
     columns["is_deleted"] = pa.array([deleted for _, deleted in members], type=pa.bool_())
     buffer = io.BytesIO()
     pq.write_table(pa.table(columns), buffer)

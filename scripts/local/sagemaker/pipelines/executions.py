@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.exceptions import ResourceNotFound, ValidationError
 from moto.sagemaker.models import FakePipelineExecution
 
 from scripts.local import concurrency
 
+from ..featurestore.ingestion import RecordRejected
 from . import jobs, processing
 from .definition import DefinitionError, parse, resolve, step_order
 
@@ -164,16 +165,15 @@ def _ingest(backend: Any, group_name: str, frame: Any) -> None:
     """All rows checked against the group before any is written; the first bad one fails the step."""
     try:
         group = backend._ready_group(group_name)
-    except Exception as error:
-        raise processing.StepFailed(
-            f"ClientError: feature group {group_name}: {getattr(error, 'message', error)}"
-        ) from None
-    rows = processing.records(frame)
-    bad = processing.first_bad_row(group.definition, rows)
-    if bad:
-        raise processing.StepFailed(f"ClientError: ingestion into feature group {group_name} failed at {bad}")
+    except ResourceNotFound as error:
+        raise processing.StepFailed(f"ClientError: feature group {group_name}: {error.message}") from None
     try:
-        backend.ingest_records(group, rows)
+        backend.ingest_records(group, processing.records(frame))
+    except RecordRejected as rejected:
+        raise processing.StepFailed(
+            f"ClientError: ingestion into feature group {group_name} failed at row {rejected.row}: "
+            f"{rejected.message}"
+        ) from None
     except ValidationError as error:
         raise processing.StepFailed(
             f"ClientError: ingestion into feature group {group_name} failed: {error.message}"

@@ -14,15 +14,12 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from moto.s3.models import s3_backends
-from moto.sagemaker.exceptions import ValidationError
+from scripts.local import concurrency, s3_objects
 
-from scripts.flow import parse_flow, run_flow
-from scripts.flow.errors import FlowError
-from scripts.local import concurrency
+if TYPE_CHECKING:
+    import pandas as pd
 
 DATA_WRANGLER_REPOSITORY = "sagemaker-data-wrangler-container"
 UNSUPPORTED_ARGUMENTS = ("--refit-trained-params", "--parameter-override")
@@ -77,6 +74,9 @@ def prepare(arguments: dict[str, Any], account: str) -> ProcessingRun:
 def run(prepared: ProcessingRun, log: list[str]) -> pd.DataFrame | tuple[str, bytes]:
     """Run the flow (without the state lock); the output frame (Feature Store), or the written file's name
     and bytes (S3)."""
+    from scripts.flow import parse_flow, run_flow  # here, not at the top: the emulator starts without pandas
+    from scripts.flow.errors import FlowError
+
     with tempfile.TemporaryDirectory(prefix="dw-job-") as scratch, concurrency.released_state():
         root = Path(scratch)
         folders = {}
@@ -120,25 +120,18 @@ def records(frame: pd.DataFrame) -> list[list[dict[str, str]]]:
     ]
 
 
-def first_bad_row(definition: Any, rows: list[list[dict[str, str]]]) -> str | None:
-    for number, values in enumerate(rows, 1):
-        try:
-            definition.record(values)
-        except ValidationError as error:
-            return f"row {number}: {error.message}"
-    return None
-
-
 def upload(output: tuple[str, bytes], s3_uri: str, account: str) -> None:
     name, body = output
-    bucket, _, prefix = s3_uri.removeprefix("s3://").partition("/")
-    s3 = s3_backends[account]["global"]
-    if bucket not in s3.buckets:
+    bucket, prefix = s3_objects.split(s3_uri)
+    if not s3_objects.bucket_exists(account, s3_uri):
         raise StepFailed(f"ClientError: the output bucket {bucket} does not exist")
-    s3.put_object(bucket, f"{prefix.rstrip('/')}/{name}".lstrip("/"), body)
+    key = f"{prefix.rstrip('/')}/{name}".lstrip("/")
+    s3_objects.write(account, f"s3://{bucket}/{key}", body)
 
 
 def _frame(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     if path.suffix == ".parquet":
         return pd.read_parquet(path).astype(str).replace({"nan": "", "None": "", "<NA>": ""})
     return pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -166,11 +159,9 @@ def _objects(s3_input: dict[str, Any], account: str) -> list[tuple[str, bytes]]:
         if len(manifest) != 1:
             raise StepFailed(f"ClientError: manifest {uri} does not exist")
         return _listed(manifest[0][1], uri, account)
-    bucket_name, _, prefix = uri.removeprefix("s3://").partition("/")
-    bucket = s3_backends[account]["global"].buckets.get(bucket_name)
-    if bucket is None:
+    found = s3_objects.under(account, uri)
+    if found is None:
         raise StepFailed(f"ClientError: the input bucket of {uri} does not exist")
-    found = [(key, bucket.keys[key].value) for key in sorted(bucket.keys) if key.startswith(prefix)]
     if not found:
         raise StepFailed(f"ClientError: no object found under {uri}")
     return found
@@ -185,14 +176,10 @@ def _listed(manifest: bytes, uri: str, account: str) -> list[tuple[str, bytes]]:
         raise StepFailed(
             f'ClientError: {uri} is not a manifest file ([{{"prefix": ...}}, key, ...])'
         ) from None
-    bucket_name, _, base = prefix.removeprefix("s3://").partition("/")
-    bucket = s3_backends[account]["global"].buckets.get(bucket_name)
     objects = []
     for key in keys:
-        stored = bucket.keys.get(f"{base}{key}") if bucket else None
-        if stored is None:
-            raise StepFailed(
-                f"ClientError: the manifest {uri} lists s3://{bucket_name}/{base}{key}, which does not exist"
-            )
-        objects.append((f"{base}{key}", stored.value))
+        body = s3_objects.read(account, f"{prefix}{key}")
+        if body is None:
+            raise StepFailed(f"ClientError: the manifest {uri} lists {prefix}{key}, which does not exist")
+        objects.append((s3_objects.split(f"{prefix}{key}")[1], body))
     return objects
