@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
 
-_SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
-
-
-def references(node: Any) -> set[str]:
-    """Logical ids named by Ref, Fn::GetAtt and Fn::Sub anywhere under ``node``."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "Ref" and isinstance(value, str):
-                found.add(value)
-            elif key == "Fn::GetAtt":
-                target = value.split(".", 1)[0] if isinstance(value, str) else value[0]
-                found.add(target)
-            elif key == "Fn::Sub":
-                text = value if isinstance(value, str) else value[0]
-                found.update(_SUB_REFERENCE.findall(text))
-                if not isinstance(value, str):
-                    found.update(references(value[1]))
-            else:
-                found.update(references(value))
-    elif isinstance(node, list):
-        for item in node:
-            found.update(references(item))
-    return found
+from scripts.local.cloudformation.references import named
 
 
 def direct_dependencies(resources: dict[str, Any], logical_id: str) -> set[str]:
     definition = resources[logical_id]
     depends_on = definition.get("DependsOn", [])
-    named = {depends_on} if isinstance(depends_on, str) else set(depends_on)
-    named |= references(definition.get("Properties", {}))
-    return {name for name in named if name in resources and name != logical_id}
+    names = {depends_on} if isinstance(depends_on, str) else set(depends_on)
+    names |= {name for _, name in named(definition.get("Properties", {}))}
+    return {name for name in names if name in resources and name != logical_id}
 
 
 def creation_order(resources: dict[str, Any], included: Iterable[str] | None = None) -> list[str]:

@@ -44,7 +44,7 @@ def check(template: dict[str, Any]) -> None:
         for definition in (template.get(section) or {}).values():
             if not isinstance(definition, dict):
                 continue
-            for kind, name in _named(definition if section == "Outputs" else _resource_parts(definition)):
+            for kind, name in named(definition if section == "Outputs" else _resource_parts(definition)):
                 if kind == "GetAtt" and name not in resources:
                     raise ValidationError(
                         message=f"Template error: instance of Fn::GetAtt references undefined resource {name}"
@@ -66,11 +66,11 @@ def _resource_parts(definition: dict[str, Any]) -> dict[str, Any]:
     return {key: definition[key] for key in ("Properties", "Metadata") if key in definition}
 
 
-def _named(node: Any) -> Iterator[tuple[str, str]]:
+def named(node: Any) -> Iterator[tuple[str, str]]:
     """Each (``Ref`` | ``GetAtt``, name) under ``node``; a Sub variable ``A.B`` counts as a GetAtt of A."""
     if isinstance(node, list):
         for item in node:
-            yield from _named(item)
+            yield from named(item)
     elif isinstance(node, dict):
         for key, value in node.items():
             if key == "Ref" and isinstance(value, str):
@@ -80,11 +80,11 @@ def _named(node: Any) -> Iterator[tuple[str, str]]:
                 if isinstance(target, str):
                     yield "GetAtt", target
                 if isinstance(value, list):
-                    yield from _named(value[1:])
+                    yield from named(value[1:])
             elif key == "Fn::Sub":
                 yield from _sub_names(value)
             else:
-                yield from _named(value)
+                yield from named(value)
 
 
 def _sub_names(value: Any) -> Iterator[tuple[str, str]]:
@@ -93,7 +93,7 @@ def _sub_names(value: Any) -> Iterator[tuple[str, str]]:
         text, variables = value, {}
     else:
         text, variables = value[0], (value[1] if len(value) > 1 else {})
-    yield from _named(variables)
+    yield from named(variables)
     if not isinstance(text, str):
         return
     for variable in (found.strip() for found in _SUB_VARIABLE.findall(text)):
