@@ -189,7 +189,7 @@ class PipelineBackendMixin:
                 f"Pipeline execution {pipeline_execution_arn} is {execution.pipeline_execution_status}: "
                 "only an Executing one can be stopped."
             )
-        execution.finish("Stopping")
+        execution.stop()
         return execution.arn
 
 

@@ -2,8 +2,9 @@
 
 Parameters are the definition's defaults merged with the execution's; property references (``Get`` of
 ``Parameters.*``, ``Execution.*`` and ``Steps.<name>.*``) and ``Std:Join`` are resolved; steps run in
-dependency order (``DependsOn`` and the steps their arguments read). Anything else is refused with a reason
-naming it, so an execution never succeeds without doing its work.
+dependency order (``DependsOn`` and the steps their arguments read); each step's ``RetryPolicies`` say which
+failures it retries, how often and after how long. Anything else is refused with a reason naming it, so an
+execution never succeeds without doing its work.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from moto.sagemaker.exceptions import ValidationError
@@ -21,6 +23,16 @@ PARAMETER_TYPES: dict[str, Callable[[str], Any]] = {
     "Float": float,
     "Boolean": lambda text: {"true": True, "false": False}[text.lower()],
 }
+
+
+RETRYABLE = {
+    "Step.SERVICE_FAULT",
+    "Step.THROTTLING",
+    "SageMaker.JOB_INTERNAL_ERROR",
+    "SageMaker.CAPACITY_ERROR",
+    "SageMaker.RESOURCE_LIMIT",
+}
+"""The exception types a retry policy may name (the SDK writes its ``failure_reason_types`` here too)."""
 
 
 class DefinitionError(Exception):
@@ -99,3 +111,53 @@ def step_order(definition: dict[str, Any]) -> list[dict[str, Any]]:
 def _steps_read(value: Any) -> set[str]:
     found = re.findall(r'"Get": "Steps\.([^."\[]+)', json.dumps(value))
     return set(found)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """One entry of a step's ``RetryPolicies``. ``MaxAttempts`` counts retries after the first attempt;
+    ``ExpireAfterMin`` ends retrying that many minutes after the step started."""
+
+    exception_types: frozenset[str]
+    interval_seconds: float = 1
+    backoff_rate: float = 2.0
+    max_attempts: int | None = None
+    expire_after_minutes: float | None = None
+
+    def delay(self, failed_attempts: int, elapsed_seconds: float) -> float | None:
+        """Seconds to wait before the next attempt, or None when this policy allows no more."""
+        if self.max_attempts is not None and failed_attempts > self.max_attempts:
+            return None
+        seconds = self.interval_seconds * self.backoff_rate ** (failed_attempts - 1)
+        expires = self.expire_after_minutes
+        if expires is not None and elapsed_seconds + seconds > expires * 60:
+            return None
+        return seconds
+
+
+def retry_policies(step: dict[str, Any]) -> list[RetryPolicy]:
+    """The step's retry policies, checked as the service checks them."""
+    policies = []
+    for entry in step.get("RetryPolicies") or []:
+        types = set(entry.get("ExceptionType") or [])
+        unknown = sorted(types - RETRYABLE)
+        if not types or unknown:
+            raise DefinitionError(
+                f"step {step['Name']}: retry policy exception types {unknown or '[]'} are not among "
+                f"{sorted(RETRYABLE)}"
+            )
+        if "MaxAttempts" not in entry and "ExpireAfterMin" not in entry:
+            raise DefinitionError(
+                f"step {step['Name']}: a retry policy without MaxAttempts or ExpireAfterMin is not supported "
+                "by the local emulator"
+            )
+        policies.append(
+            RetryPolicy(
+                frozenset(types),
+                float(entry.get("IntervalSeconds", 1)),
+                float(entry.get("BackoffRate", 2.0)),
+                entry.get("MaxAttempts"),
+                entry.get("ExpireAfterMin"),
+            )
+        )
+    return policies

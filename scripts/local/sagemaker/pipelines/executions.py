@@ -2,14 +2,18 @@
 
 An execution runs on a background thread, its steps in dependency order; each Processing step is a
 processing job (``Metadata.ProcessingJob.Arn``, DescribeProcessingJob) run by :mod:`.processing`; what it
-prints goes to the job's CloudWatch log stream (:mod:`.jobs`). A step type the emulator cannot run fails
-the execution naming it.
+prints goes to the job's CloudWatch log stream (:mod:`.jobs`). A job that fails with an internal error (a
+defect of the emulator, never the caller's input) is a ``SageMaker.JOB_INTERNAL_ERROR``, retried with a new
+job as the step's retry policies say. A step type the emulator cannot run fails the execution naming it.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
+import threading
+import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,9 +25,14 @@ from scripts.local import concurrency
 
 from ..featurestore.ingestion import RecordRejected
 from . import jobs, processing
-from .definition import DefinitionError, parse, resolve, step_order
+from .definition import DefinitionError, RetryPolicy, parse, resolve, retry_policies, step_order
 
 FAILED_STEPS = "Step failure: One or multiple steps failed."
+INTERNAL_ERROR = "SageMaker.JOB_INTERNAL_ERROR"
+
+
+class StopRequested(Exception):
+    """StopPipelineExecution came while the step waited to retry."""
 
 
 @dataclass
@@ -37,7 +46,7 @@ class StepRecord:
     failure_reason: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     properties: dict[str, Any] = field(default_factory=dict)
-    log: list[str] = field(default_factory=list)
+    attempts: int = 1
 
     def summary(self) -> dict[str, Any]:
         summary = {
@@ -48,7 +57,7 @@ class StepRecord:
             "StepStatus": self.status,
             "FailureReason": self.failure_reason,
             "Metadata": self.metadata,
-            "AttemptCount": 1,
+            "AttemptCount": self.attempts,
         }
         return {key: value for key, value in summary.items() if value is not None}
 
@@ -75,6 +84,7 @@ class PipelineExecution(FakePipelineExecution):
         self.values = values
         self.pipeline_execution_status = "Executing"
         self.steps: list[StepRecord] = []
+        self.stop_requested = threading.Event()
 
     @property
     def execution_id(self) -> str:
@@ -84,6 +94,11 @@ class PipelineExecution(FakePipelineExecution):
         self.pipeline_execution_status = status
         self.pipeline_execution_failure_reason = reason
         self.last_modified_time = datetime.now(UTC)
+
+    def stop(self) -> None:
+        """Stopping now; Stopped once the running step ends (a retry's wait ends at once)."""
+        self.finish("Stopping")
+        self.stop_requested.set()
 
     def lookup(self, path: str) -> Any:
         """A property a ``Get`` names."""
@@ -111,6 +126,8 @@ def execute(backend: Any, execution: PipelineExecution) -> None:
     """Run the execution's steps (on a background thread, holding the state lock between waits)."""
     try:
         steps = step_order(parse(execution.pipeline_definition_for_execution))
+        for step in steps:
+            retry_policies(step)
     except DefinitionError as error:
         execution.finish("Failed", f"The pipeline definition cannot run: {error}")
         return
@@ -121,8 +138,12 @@ def execute(backend: Any, execution: PipelineExecution) -> None:
         record = StepRecord(step["Name"], step.get("DisplayName"), step.get("Type", ""))
         execution.steps.append(record)
         try:
-            _run_step(backend, execution, step, record)
+            _run_with_retries(backend, execution, step, record)
         except concurrency.Cancelled:
+            return
+        except StopRequested:
+            record.finish("Stopped")
+            execution.finish("Stopped")
             return
         except (processing.StepFailed, DefinitionError) as failure:
             record.finish("Failed", str(failure))
@@ -130,6 +151,31 @@ def execute(backend: Any, execution: PipelineExecution) -> None:
             return
         record.finish("Succeeded")
     execution.finish("Stopped" if execution.pipeline_execution_status == "Stopping" else "Succeeded")
+
+
+def _run_with_retries(
+    backend: Any, execution: PipelineExecution, step: dict[str, Any], record: StepRecord
+) -> None:
+    """Attempts of the step, each a new job, while a retry policy covers the failure (each policy counts its
+    own retries, as Step Functions' retriers do)."""
+    policies = retry_policies(step)
+    failures: dict[RetryPolicy, int] = {}
+    started, generation = time.monotonic(), concurrency.generation()
+    while True:
+        try:
+            _run_step(backend, execution, step, record)
+            return
+        except processing.StepFailed as failure:
+            policy = next((p for p in policies if failure.retry_type in p.exception_types), None)
+            if policy is None:
+                raise
+            failures[policy] = failures.get(policy, 0) + 1
+            delay = policy.delay(failures[policy], time.monotonic() - started)
+            if delay is None:
+                raise
+        if concurrency.wait(execution.stop_requested, delay, generation):
+            raise StopRequested()
+        record.attempts += 1
 
 
 def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], record: StepRecord) -> None:
@@ -143,21 +189,29 @@ def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], 
     job = jobs.start(backend, job_name, arguments, execution.arn)
     record.metadata = {"ProcessingJob": {"Arn": job.arn}}
     record.properties = {"ProcessingJobName": job_name, "ProcessingJobArn": job.arn}
+    log: list[str] = []
     try:
         prepared = processing.prepare(arguments, backend.account_id)
         generation = concurrency.generation()
-        output = processing.run(prepared, record.log)
+        output = processing.run(prepared, log)
         if concurrency.generation() != generation:
             raise concurrency.Cancelled()
         if prepared.feature_group:
             _ingest(backend, prepared.feature_group, output)
         else:
             processing.upload(output, prepared.s3_output, backend.account_id)
+    except concurrency.Cancelled:
+        raise
     except processing.StepFailed as failure:
-        jobs.finish(backend, job, record.log, str(failure))
+        jobs.finish(backend, job, log, str(failure))
         record.properties["ProcessingJobStatus"] = "Failed"
         raise
-    jobs.finish(backend, job, record.log, None)
+    except Exception as error:  # the emulator's defect, not the caller's input: the job's internal error
+        reason = f"InternalServerError: {type(error).__name__}: {error}"
+        jobs.finish(backend, job, [*log, traceback.format_exc()], reason)
+        record.properties["ProcessingJobStatus"] = "Failed"
+        raise processing.StepFailed(reason, INTERNAL_ERROR) from error
+    jobs.finish(backend, job, log, None)
     record.properties["ProcessingJobStatus"] = "Completed"
 
 

@@ -26,7 +26,12 @@ UNSUPPORTED_ARGUMENTS = ("--refit-trained-params", "--parameter-override")
 
 
 class StepFailed(Exception):
-    """The step's FailureReason."""
+    """The step's FailureReason; ``retry_type`` is the retry-policy exception type the failure counts as
+    (None: the caller's error, which no retry fixes)."""
+
+    def __init__(self, reason: str, retry_type: str | None = None) -> None:
+        super().__init__(reason)
+        self.retry_type = retry_type
 
 
 @dataclass
