@@ -313,3 +313,42 @@ def test_a_stopped_execution_stops_after_its_running_step(emulator, seeded):
     with pytest.raises(ClientError) as refused:
         sagemaker.stop_pipeline_execution(PipelineExecutionArn=arn)
     assert "is Stopped: only an Executing one can be stopped" in refused.value.response["Error"]["Message"]
+
+
+def test_executions_are_listed_sorted_filtered_and_paged_with_their_parameters_and_definition(
+    emulator, seeded
+):
+    sagemaker = emulator.client("sagemaker")
+    name = variant(emulator, seeded, "listed", lambda d: d["Steps"][0].update(Type="Training"))
+    given = {
+        "InputDataUrl": "s3://a/b.csv",
+        "InputManifestUrl": "s3://a/b.json",
+        "ProcessingInstanceCount": "2",
+    }
+    arns = []
+    for _ in range(3):
+        arns.append(start(sagemaker, name, given))
+        wait(sagemaker, arns[-1])
+        time.sleep(0.01)  # distinct start times
+    first_started = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arns[0])["CreationTime"]
+    original = sagemaker.describe_pipeline(PipelineName=name)["PipelineDefinition"]
+    sagemaker.update_pipeline(PipelineName=name, PipelineDefinition=original.replace("Training", "Tuning"))
+
+    def listed(**request) -> list[str]:
+        summaries = sagemaker.list_pipeline_executions(PipelineName=name, **request)
+        return [summary["PipelineExecutionArn"] for summary in summaries["PipelineExecutionSummaries"]]
+
+    assert listed() == arns[::-1]
+    assert listed(SortOrder="Ascending") == arns
+    assert listed(SortBy="PipelineExecutionArn", SortOrder="Ascending") == sorted(arns)
+    assert listed(CreatedAfter=first_started) == arns[:0:-1]
+    page = sagemaker.list_pipeline_executions(PipelineName=name, MaxResults=2)
+    assert [s["PipelineExecutionArn"] for s in page["PipelineExecutionSummaries"]] == arns[:0:-1]
+    assert listed(MaxResults=2, NextToken=page["NextToken"]) == arns[:1]
+
+    parameters = sagemaker.list_pipeline_parameters_for_execution(PipelineExecutionArn=arns[0])
+    values = {p["Name"]: p["Value"] for p in parameters["PipelineParameters"]}
+    defaults = json.loads(original)["Parameters"]
+    assert values == {p["Name"]: str(p.get("DefaultValue")) for p in defaults} | given
+    ran = sagemaker.describe_pipeline_definition_for_execution(PipelineExecutionArn=arns[0])
+    assert ran["PipelineDefinition"] == original  # the definition it ran, not the pipeline's latest

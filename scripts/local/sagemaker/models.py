@@ -161,12 +161,24 @@ class PipelineBackendMixin:
         }
         return {key: value for key, value in described.items() if value is not None}
 
-    def list_pipeline_executions(self, pipeline_name: str) -> dict[str, Any]:
-        pipeline = get_pipeline_from_name(self.pipelines, pipeline_name)
+    def list_pipeline_executions_matching(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        """The pipeline's executions, filtered by creation time and sorted as the request says (default:
+        newest first)."""
+        pipeline = get_pipeline_from_name(self.pipelines, request["PipelineName"])
+        executions = list(pipeline.pipeline_executions.values())
+        if request.get("CreatedAfter"):
+            after = _as_datetime(request["CreatedAfter"])
+            executions = [e for e in executions if _to_millisecond(e.start_time) > after]
+        if request.get("CreatedBefore"):
+            before = _as_datetime(request["CreatedBefore"])
+            executions = [e for e in executions if _to_millisecond(e.start_time) < before]
+        by_arn = request.get("SortBy") == "PipelineExecutionArn"
+        executions.sort(
+            key=(lambda e: e.arn) if by_arn else (lambda e: e.start_time),
+            reverse=(request.get("SortOrder") or "Descending") == "Descending",
+        )
         summaries = []
-        for execution in sorted(
-            pipeline.pipeline_executions.values(), key=lambda e: e.start_time, reverse=True
-        ):
+        for execution in executions:
             summary = {
                 "PipelineExecutionArn": execution.arn,
                 "StartTime": execution.start_time,
@@ -176,7 +188,17 @@ class PipelineBackendMixin:
                 "PipelineExecutionFailureReason": execution.pipeline_execution_failure_reason,
             }
             summaries.append({key: value for key, value in summary.items() if value is not None})
-        return {"PipelineExecutionSummaries": summaries}
+        return summaries
+
+    def list_pipeline_parameters_for_execution(self, pipeline_execution_arn: str) -> dict[str, Any]:
+        """Every parameter the execution ran with, given or defaulted, as strings."""
+        execution = get_pipeline_execution_from_arn(self.pipelines, pipeline_execution_arn)
+        given = {entry["Name"]: entry["Value"] for entry in execution.pipeline_parameters}
+        parameters = [
+            {"Name": name, "Value": given.get(name, pipeline_definition.as_text(value))}
+            for name, value in execution.values.items()
+        ]
+        return {"PipelineParameters": parameters}
 
     def list_pipeline_execution_steps(self, pipeline_execution_arn: str) -> list[dict[str, Any]]:
         execution = get_pipeline_execution_from_arn(self.pipelines, pipeline_execution_arn)
@@ -281,9 +303,11 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
         if request.get("FeatureGroupStatusEquals"):
             groups = [g for g in groups if g.status == request["FeatureGroupStatusEquals"]]
         if request.get("CreationTimeAfter"):
-            groups = [g for g in groups if g.creation_time > _as_datetime(request["CreationTimeAfter"])]
+            after = _as_datetime(request["CreationTimeAfter"])
+            groups = [g for g in groups if _to_millisecond(g.creation_time) > after]
         if request.get("CreationTimeBefore"):
-            groups = [g for g in groups if g.creation_time < _as_datetime(request["CreationTimeBefore"])]
+            before = _as_datetime(request["CreationTimeBefore"])
+            groups = [g for g in groups if _to_millisecond(g.creation_time) < before]
         key = {"Name": lambda g: g.definition.name, "FeatureGroupStatus": lambda g: g.status}.get(
             request.get("SortBy") or "CreationTime", lambda g: g.creation_time
         )
@@ -362,3 +386,8 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
 
 def _as_datetime(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), UTC)
+
+
+def _to_millisecond(moment: datetime) -> datetime:
+    """``moment`` as precise as the API's timestamps, so a time read back from a response compares equal."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

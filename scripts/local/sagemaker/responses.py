@@ -23,12 +23,26 @@ class SageMakerResponse(MotoSageMakerResponse):
 
     def list_feature_groups(self) -> ActionResult:
         summaries = self.sagemaker_backend.list_feature_groups_matching(dict(self.params))
+        return ActionResult(self._page("FeatureGroupSummaries", summaries))
+
+    def list_pipeline_executions(self) -> ActionResult:
+        summaries = self.sagemaker_backend.list_pipeline_executions_matching(dict(self.params))
+        return ActionResult(self._page("PipelineExecutionSummaries", summaries))
+
+    def list_pipeline_parameters_for_execution(self) -> ActionResult:
+        listed = self.sagemaker_backend.list_pipeline_parameters_for_execution(
+            self._get_param("PipelineExecutionArn")
+        )
+        return ActionResult(self._page("PipelineParameters", listed["PipelineParameters"]))
+
+    def _page(self, key: str, items: list[Any]) -> dict[str, Any]:
+        """One page of ``items`` (MaxResults, NextToken)."""
         start = int(self._get_param("NextToken") or 0)
         end = start + int(self._get_param("MaxResults") or DEFAULT_PAGE)
-        result: dict[str, Any] = {"FeatureGroupSummaries": summaries[start:end]}
-        if end < len(summaries):
-            result["NextToken"] = str(end)
-        return ActionResult(result)
+        page: dict[str, Any] = {key: items[start:end]}
+        if end < len(items):
+            page["NextToken"] = str(end)
+        return page
 
     def start_pipeline_execution(self) -> ActionResult:
         arn = self.sagemaker_backend.start_pipeline_execution_from(dict(self.params))

@@ -71,6 +71,11 @@ def parameters(definition: dict[str, Any], given: list[dict[str, str]] | None) -
     return values
 
 
+def as_text(value: Any) -> str:
+    """A parameter's value as the API shows it (``true``, not ``True``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def resolve(value: Any, lookup: Callable[[str], Any]) -> Any:
     """``value`` with every ``Get`` and ``Std:Join`` replaced; ``lookup`` answers a property path."""
     if isinstance(value, list):
