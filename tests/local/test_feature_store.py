@@ -353,3 +353,122 @@ def test_a_group_created_again_under_a_deleted_one_s_name_takes_over_its_glue_ta
         == (second["OfflineStoreConfig"]["S3StorageConfig"]["ResolvedOutputS3Uri"])
     )
     assert first["FeatureGroupArn"] == second["FeatureGroupArn"]
+
+
+def athena_rows(emulator, sql: str) -> list[list[str | None]]:
+    athena = emulator.client("athena")
+    query_id = athena.start_query_execution(
+        QueryString=sql, ResultConfiguration={"OutputLocation": f"s3://{BUCKET}/athena/"}
+    )["QueryExecutionId"]
+    while athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"] in (
+        "QUEUED",
+        "RUNNING",
+    ):
+        time.sleep(0.02)
+    rows = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"][1:]
+    return [[cell.get("VarCharValue") for cell in row["Data"]] for row in rows]
+
+
+def test_an_added_feature_reaches_the_definition_the_glue_table_and_new_records(emulator, clients):
+    sagemaker, runtime = clients
+    described = create_group(sagemaker, "grown")
+    runtime.put_record(FeatureGroupName="grown", Record=record("1", "1700000000"))
+    sagemaker.update_feature_group(
+        FeatureGroupName="grown", FeatureAdditions=[{"FeatureName": "sex", "FeatureType": "String"}]
+    )
+    assert sagemaker.describe_feature_group(FeatureGroupName="grown")["LastUpdateStatus"] == {
+        "Status": "InProgress"
+    }
+    with pytest.raises(ClientError) as busy:
+        sagemaker.update_feature_group(FeatureGroupName="grown", FeatureAdditions=[FEATURES[0]])
+    assert busy.value.response["Error"]["Code"] == "ResourceInUse"
+
+    deadline = time.monotonic() + 5
+    while (
+        sagemaker.describe_feature_group(FeatureGroupName="grown")["LastUpdateStatus"]["Status"]
+        != "Successful"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    updated = sagemaker.describe_feature_group(FeatureGroupName="grown")
+    assert updated["FeatureDefinitions"][-1] == {"FeatureName": "sex", "FeatureType": "String"}
+    assert updated["LastModifiedTime"] >= updated["CreationTime"]
+    catalog = described["OfflineStoreConfig"]["DataCatalogConfig"]
+    table = emulator.client("glue").get_table(DatabaseName=catalog["Database"], Name=catalog["TableName"])
+    columns = [column["Name"] for column in table["Table"]["StorageDescriptor"]["Columns"]]
+    assert columns[columns.index("length") + 1 :] == [
+        "sex",
+        "write_time",
+        "api_invocation_time",
+        "is_deleted",
+    ]
+
+    runtime.put_record(
+        FeatureGroupName="grown",
+        Record=[*record("2", "1700000001"), {"FeatureName": "sex", "ValueAsString": "F"}],
+    )
+    assert {"FeatureName": "sex", "ValueAsString": "F"} in runtime.get_record(
+        FeatureGroupName="grown", RecordIdentifierValueAsString="2"
+    )["Record"]
+    # The record written before the addition has no value for it, as Athena reads an older parquet file.
+    found = athena_rows(
+        emulator, f'SELECT record_id, sex FROM "{catalog["Database"]}"."{catalog["TableName"]}" ORDER BY 1'
+    )
+    assert found == [["1", None], ["2", "F"]]
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "message"),
+    [
+        (
+            {"FeatureAdditions": [{"FeatureName": "RINGS", "FeatureType": "String"}]},
+            "'RINGS' is defined more",
+        ),
+        ({"FeatureAdditions": [{"FeatureName": "write_time", "FeatureType": "String"}]}, "is reserved"),
+        ({"FeatureAdditions": [{"FeatureName": "x", "FeatureType": "Text"}]}, "Invalid FeatureType 'Text'"),
+        (
+            {"OnlineStoreConfig": {"TtlDuration": {"Unit": "Days", "Value": 1}}},
+            "TtlDuration is not supported by the local emulator",
+        ),
+    ],
+    ids=["duplicate", "reserved", "bad-type", "ttl"],
+)
+def test_a_bad_update_is_refused_and_changes_nothing(clients, request_fields, message, request):
+    sagemaker, _ = clients
+    name = f"unchanged-{request.node.callspec.id}"
+    before = create_group(sagemaker, name)
+    with pytest.raises(ClientError) as refused:
+        sagemaker.update_feature_group(FeatureGroupName=name, **request_fields)
+    assert message in refused.value.response["Error"]["Message"]
+    after = sagemaker.describe_feature_group(FeatureGroupName=name)
+    assert after["FeatureDefinitions"] == before["FeatureDefinitions"]
+    assert "LastUpdateStatus" not in after
+
+
+def test_feature_metadata_is_described_and_updated(clients):
+    sagemaker, _ = clients
+    described = create_group(sagemaker, "documented")
+    metadata = sagemaker.describe_feature_metadata(FeatureGroupName="documented", FeatureName="rings")
+    assert (metadata["FeatureType"], metadata["CreationTime"]) == ("Integral", described["CreationTime"])
+    assert metadata["Parameters"] == [] and "Description" not in metadata
+
+    sagemaker.update_feature_metadata(
+        FeatureGroupName="documented",
+        FeatureName="rings",
+        Description="age in years is rings + 1.5",
+        ParameterAdditions=[{"Key": "unit", "Value": "count"}, {"Key": "source", "Value": "UCI"}],
+    )
+    sagemaker.update_feature_metadata(
+        FeatureGroupName="documented", FeatureName="rings", ParameterRemovals=["source"]
+    )
+    metadata = sagemaker.describe_feature_metadata(FeatureGroupName="documented", FeatureName="rings")
+    assert metadata["Description"] == "age in years is rings + 1.5"
+    assert metadata["Parameters"] == [{"Key": "unit", "Value": "count"}]
+    assert metadata["LastModifiedTime"] > metadata["CreationTime"]
+
+    with pytest.raises(ClientError) as missing:
+        sagemaker.describe_feature_metadata(FeatureGroupName="documented", FeatureName="age")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFound"
+    assert (
+        "Feature age does not exist in FeatureGroup documented" in missing.value.response["Error"]["Message"]
+    )

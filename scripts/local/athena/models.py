@@ -167,9 +167,13 @@ class Backend(AthenaBackend):
         if not parts:
             return schema.empty_table()
         try:
-            return pa.concat_tables(parts, promote_options="default").select([name for name, _ in columns])
-        except (pa.ArrowInvalid, KeyError) as error:
+            rows = pa.concat_tables(parts, promote_options="default")
+        except pa.ArrowInvalid as error:
             raise QueryFailed(f"HIVE_BAD_DATA: {error}", USER_ERROR, 1001) from None
+        for field in schema:  # a column added to the table after a file was written: NULL, as Hive reads it
+            if field.name not in rows.column_names:
+                rows = rows.append_column(field, pa.nulls(rows.num_rows, field.type))
+        return rows.select(schema.names)
 
     def _glue_table(self, database: str, table: str) -> Any:
         """The Glue table, its names compared as Athena compares them (case-insensitively)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from moto.sagemaker.utils import arn_formatter, get_pipeline_execution_from_arn,
 from scripts.local import concurrency, s3_objects
 
 from .featurestore import ingestion, offline_store
-from .featurestore.definitions import FeatureGroupDefinition, event_time
+from .featurestore.definitions import FeatureGroupDefinition, check_online_config, event_time
 from .featurestore.online_store import OnlineStore
 from .pipelines import definition as pipeline_definition
 from .pipelines.executions import PipelineExecution, execute
@@ -31,6 +32,16 @@ from .pipelines.executions import PipelineExecution, execute
 STATUS_CHANGE_SECONDS = 0.05
 """How long a feature group stays Creating or Deleting (AWS: seconds to a minute)."""
 CATALOG_DATABASE = "sagemaker_featurestore"
+
+
+@dataclass
+class FeatureMetadata:
+    """What DescribeFeatureMetadata shows of a feature besides its name and type."""
+
+    creation_time: datetime
+    last_modified_time: datetime | None = None
+    description: str | None = None
+    parameters: dict[str, str] = field(default_factory=dict)
 
 
 class FeatureGroup(BaseObject):
@@ -48,6 +59,10 @@ class FeatureGroup(BaseObject):
         self.tags: list[dict[str, str]] = list(request.get("Tags") or [])
         self.offline = self._offline_config(request.get("OfflineStoreConfig"), account, region)
         self.offline_status: dict[str, str] | None = {"Status": "Active"} if self.offline else None
+        self.throughput = request.get("ThroughputConfig") or {"ThroughputMode": "OnDemand"}
+        self.last_modified_time: datetime | None = None
+        self.last_update_status: dict[str, str] | None = None
+        self.feature_metadata = {name: FeatureMetadata(self.creation_time) for name in definition.features}
 
     def _offline_config(
         self, given: dict[str, Any] | None, account: str, region: str
@@ -92,11 +107,13 @@ class FeatureGroup(BaseObject):
             "CreationTime": self.creation_time,
             "OnlineStoreConfig": self.request.get("OnlineStoreConfig"),
             "OfflineStoreConfig": self.offline,
-            "ThroughputConfig": self.request.get("ThroughputConfig") or {"ThroughputMode": "OnDemand"},
+            "ThroughputConfig": self.throughput,
             "RoleArn": self.request.get("RoleArn"),
             "FeatureGroupStatus": self.status,
             "FailureReason": self.failure_reason,
             "Description": self.request.get("Description"),
+            "LastModifiedTime": self.last_modified_time,
+            "LastUpdateStatus": self.last_update_status,
         }
         if self.offline_status:
             described["OfflineStoreStatus"] = self.offline_status
@@ -313,6 +330,81 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
         )
         groups.sort(key=key, reverse=(request.get("SortOrder") or "Descending") == "Descending")
         return [group.summary() for group in groups]
+
+    def update_feature_group(self, request: dict[str, Any]) -> str:
+        """Added features (and throughput) in the background: LastUpdateStatus InProgress → Successful, the
+        Glue table given the new columns; the records already stored have no value for them."""
+        group = self.feature_group(request["FeatureGroupName"])
+        if group.status != "Created" or (group.last_update_status or {}).get("Status") == "InProgress":
+            raise ResourceInUseException(
+                message=f"Feature group {group.definition.name} is {group.status}"
+                f"{' and being updated' if group.status == 'Created' else ''}: try again later."
+            )
+        check_online_config(request.get("OnlineStoreConfig") or {})
+        additions = (
+            group.definition.checked_additions(request["FeatureAdditions"])
+            if "FeatureAdditions" in request
+            else {}
+        )
+        group.last_update_status = {"Status": "InProgress"}
+        group.last_modified_time = datetime.now(UTC)
+        concurrency.after(
+            STATUS_CHANGE_SECONDS, self._updated, group, additions, request.get("ThroughputConfig")
+        )
+        return group.arn
+
+    def _updated(self, group: FeatureGroup, additions: dict[str, str], throughput: dict | None) -> None:
+        if self.feature_groups.get(group.arn) is not group:
+            return
+        group.definition.features.update(additions)
+        now = datetime.now(UTC)
+        for name in additions:
+            group.feature_metadata[name] = FeatureMetadata(now)
+        group.throughput = throughput or group.throughput
+        group.last_modified_time = now
+        if additions and group.offline and not group.offline["DisableGlueTableCreation"]:
+            try:
+                self._create_table(group)
+            except JsonRESTError as error:
+                group.last_update_status = {
+                    "Status": "Failed",
+                    "FailureReason": f"Glue table: {error.message}",
+                }
+                return
+        group.last_update_status = {"Status": "Successful"}
+
+    def describe_feature_metadata(self, group_name: str, feature_name: str) -> dict[str, Any]:
+        group, metadata = self._feature(group_name, feature_name)
+        described = {
+            "FeatureGroupArn": group.arn,
+            "FeatureGroupName": group.definition.name,
+            "FeatureName": feature_name,
+            "FeatureType": group.definition.features[feature_name],
+            "CreationTime": metadata.creation_time,
+            "LastModifiedTime": metadata.last_modified_time or metadata.creation_time,
+            "Description": metadata.description,
+            "Parameters": [{"Key": key, "Value": value} for key, value in metadata.parameters.items()],
+        }
+        return {key: value for key, value in described.items() if value is not None}
+
+    def update_feature_metadata(self, request: dict[str, Any]) -> None:
+        _, metadata = self._feature(request["FeatureGroupName"], request["FeatureName"])
+        if "Description" in request:
+            metadata.description = request["Description"]
+        for key in request.get("ParameterRemovals") or []:
+            metadata.parameters.pop(key, None)
+        for parameter in request.get("ParameterAdditions") or []:
+            metadata.parameters[parameter["Key"]] = parameter["Value"]
+        metadata.last_modified_time = datetime.now(UTC)
+
+    def _feature(self, group_name: str, feature_name: str) -> tuple[FeatureGroup, FeatureMetadata]:
+        group = self.feature_group(group_name)
+        if feature_name not in group.feature_metadata:
+            raise ResourceNotFound(
+                message=f"Resource Not Found: Feature {feature_name} does not exist in FeatureGroup "
+                f"{group.definition.name}."
+            )
+        return group, group.feature_metadata[feature_name]
 
     def delete_feature_group(self, feature_group_name: str) -> None:
         """Deleting → gone in the background; the offline store's data and Glue table stay, as on AWS."""

@@ -56,6 +56,22 @@ class SageMakerResponse(MotoSageMakerResponse):
         arn = self.sagemaker_backend.stop_pipeline_execution(self._get_param("PipelineExecutionArn"))
         return ActionResult({"PipelineExecutionArn": arn})
 
+    def update_feature_group(self) -> ActionResult:
+        return ActionResult(
+            {"FeatureGroupArn": self.sagemaker_backend.update_feature_group(dict(self.params))}
+        )
+
+    def describe_feature_metadata(self) -> ActionResult:
+        return ActionResult(
+            self.sagemaker_backend.describe_feature_metadata(
+                self._get_param("FeatureGroupName"), self._get_param("FeatureName")
+            )
+        )
+
+    def update_feature_metadata(self) -> ActionResult:
+        self.sagemaker_backend.update_feature_metadata(dict(self.params))
+        return EmptyResult()
+
     def delete_feature_group(self) -> ActionResult:
         self.sagemaker_backend.delete_feature_group(self._get_param("FeatureGroupName"))
         return EmptyResult()

@@ -25,6 +25,7 @@ _FEATURE_NAME = re.compile(r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$")
 _GROUP_NAME = re.compile(r"^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$")
 _ISO_EVENT_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$")
 MAX_FEATURES = 2500
+MAX_ADDITIONS = 100
 
 
 @dataclass
@@ -50,26 +51,7 @@ class FeatureGroupDefinition:
         definitions = request.get("FeatureDefinitions") or []
         if not definitions or len(definitions) > MAX_FEATURES:
             raise ValidationError(f"FeatureDefinitions must hold from 1 to {MAX_FEATURES} features.")
-        features: dict[str, str] = {}
-        for definition in definitions:
-            feature, kind = definition.get("FeatureName", ""), definition.get("FeatureType", "")
-            if not _FEATURE_NAME.match(feature):
-                raise ValidationError(
-                    f"Invalid FeatureName '{feature}': 1 to 64 letters, digits, '_' or '-', starting and "
-                    "ending with a letter or digit."
-                )
-            if feature.lower() in RESERVED_NAMES:
-                raise ValidationError(
-                    f"Feature name '{feature}' is reserved: the offline store adds is_deleted, write_time "
-                    "and api_invocation_time to every feature group."
-                )
-            if feature.lower() in {known.lower() for known in features}:
-                raise ValidationError(f"Feature name '{feature}' is defined more than once.")
-            if kind not in FEATURE_TYPES:
-                raise ValidationError(
-                    f"Invalid FeatureType '{kind}' for '{feature}': one of {', '.join(FEATURE_TYPES)}."
-                )
-            features[feature] = kind
+        features = _checked_features(definitions, {})
         identifier = request.get("RecordIdentifierFeatureName")
         event_time_feature = request.get("EventTimeFeatureName")
         for role, feature, allowed in (
@@ -83,6 +65,7 @@ class FeatureGroupDefinition:
                     f"The {role} '{feature}' has type {features[feature]}; it must be {' or '.join(allowed)}."
                 )
         online = request.get("OnlineStoreConfig") or {}
+        check_online_config(online)
         offline = request.get("OfflineStoreConfig")
         if not online.get("EnableOnlineStore") and not offline:
             raise ValidationError("At least one of OnlineStoreConfig and OfflineStoreConfig must be enabled.")
@@ -94,6 +77,16 @@ class FeatureGroupDefinition:
         return cls(
             name, identifier, event_time_feature, features, bool(online.get("EnableOnlineStore")), offline
         )
+
+    def checked_additions(self, additions: list[dict[str, str]]) -> dict[str, str]:
+        """UpdateFeatureGroup's ``FeatureAdditions``, checked against the group's features as
+        CreateFeatureGroup checks a definition."""
+        if not additions or len(additions) > MAX_ADDITIONS:
+            raise ValidationError(f"FeatureAdditions must hold from 1 to {MAX_ADDITIONS} features.")
+        added = _checked_features(additions, self.features)
+        if len(self.features) + len(added) > MAX_FEATURES:
+            raise ValidationError(f"A feature group holds at most {MAX_FEATURES} features.")
+        return added
 
     def record(self, values: list[dict[str, str]]) -> tuple[datetime, dict[str, str]]:
         """A PutRecord ``Record``, checked (known features, each once, values of their type, the identifier
@@ -116,6 +109,39 @@ class FeatureGroupDefinition:
                     f"The record has no value for '{feature}', which every record must have."
                 )
         return event_time(record[self.event_time], self.features[self.event_time]), record
+
+
+def check_online_config(online: dict[str, Any]) -> None:
+    if online.get("TtlDuration"):
+        raise ValidationError(
+            "OnlineStoreConfig TtlDuration is not supported by the local emulator, whose online records do "
+            "not expire: leave TtlDuration out to run locally."
+        )
+
+
+def _checked_features(definitions: list[dict[str, str]], known: dict[str, str]) -> dict[str, str]:
+    """Feature name → type of ``definitions``, each checked, none clashing with ``known`` or another."""
+    features: dict[str, str] = {}
+    for definition in definitions:
+        feature, kind = definition.get("FeatureName", ""), definition.get("FeatureType", "")
+        if not _FEATURE_NAME.match(feature):
+            raise ValidationError(
+                f"Invalid FeatureName '{feature}': 1 to 64 letters, digits, '_' or '-', starting and "
+                "ending with a letter or digit."
+            )
+        if feature.lower() in RESERVED_NAMES:
+            raise ValidationError(
+                f"Feature name '{feature}' is reserved: the offline store adds is_deleted, write_time "
+                "and api_invocation_time to every feature group."
+            )
+        if feature.lower() in {name.lower() for name in [*known, *features]}:
+            raise ValidationError(f"Feature name '{feature}' is defined more than once.")
+        if kind not in FEATURE_TYPES:
+            raise ValidationError(
+                f"Invalid FeatureType '{kind}' for '{feature}': one of {', '.join(FEATURE_TYPES)}."
+            )
+        features[feature] = kind
+    return features
 
 
 def value_fits(value: Any, kind: str) -> bool:
