@@ -4,6 +4,7 @@ and errors."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 
@@ -12,8 +13,8 @@ import pyarrow as pa
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts.local.athena import engine
-from scripts.local.athena.models import as_text
+from scripts.local.athena import engine, results
+from scripts.local.athena.results import as_text
 from tests.local.test_feature_store import BUCKET, FEATURES, create_group, record
 
 OUTPUT = f"s3://{BUCKET}/athena-results/"
@@ -193,3 +194,111 @@ def test_the_sagemaker_sdk_s_athena_query_reads_the_result_file(table, sdk_sessi
     athena_query.wait()
     frame = athena_query.as_dataframe()
     assert frame.to_dict("records") == [{"records": len(RECORDS) + 1}]  # the soft delete is a row too
+
+
+def decoded(message: bytes) -> list[tuple[int, int | bytes]]:
+    """The (field number, value) pairs of a protocol-buffers message: varints as ints, the rest as bytes."""
+
+    def varint(at: int) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            byte = message[at]
+            value, shift, at = value | (byte & 0x7F) << shift, shift + 7, at + 1
+            if not byte & 0x80:
+                return value, at
+
+    fields, at = [], 0
+    while at < len(message):
+        key, at = varint(at)
+        if key & 7 == 0:
+            value, at = varint(at)
+        else:
+            size, at = varint(at)
+            value, at = message[at : at + size], at + size
+        fields.append((key >> 3, value))
+    return fields
+
+
+def test_the_metadata_file_beside_the_result_describes_its_columns_as_getqueryresults_does(emulator, table):
+    database, name = table
+    athena = emulator.client("athena")
+    _, query_id = query(athena, f"SELECT record_id, rings, length, is_deleted FROM {name}", database)
+    metadata = emulator.client("s3").get_object(Bucket=BUCKET, Key=f"athena-results/{query_id}.csv.metadata")
+
+    fields = decoded(metadata["Body"].read())
+    assert fields[0][0] == 1 and re.fullmatch(rb"\d{8}_\d{6}_\d{5}_[a-z]{5}", fields[0][1])
+    names = {
+        1: "CatalogName",
+        4: "Name",
+        5: "Label",
+        6: "Type",
+        7: "Precision",
+        8: "Scale",
+        9: "Nullable",
+        10: "CaseSensitive",
+    }
+    described = [
+        {
+            names[number]: value.decode() if isinstance(value, bytes) else value
+            for number, value in decoded(column)
+        }
+        for number, column in fields[1:]
+        if number == 4
+    ]
+    columns = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["ResultSetMetadata"][
+        "ColumnInfo"
+    ]
+    assert len(described) == len(columns) == 4
+    for found, column in zip(described, columns, strict=True):
+        expected = {key: column[key] for key in ("CatalogName", "Name", "Label", "Type")}
+        expected |= {key: int(column[key]) for key in ("Precision", "Scale", "CaseSensitive") if column[key]}
+        expected["Nullable"] = {"NOT_NULL": 1, "NULLABLE": 2, "UNKNOWN": 3}[column["Nullable"]]
+        assert found == expected
+    assert [(c["Type"], c["Precision"]) for c in columns] == [
+        ("varchar", 2147483647),
+        ("bigint", 19),
+        ("double", 17),
+        ("boolean", 0),
+    ]
+
+
+def test_a_column_is_encoded_byte_for_byte_as_athena_wrote_one():
+    """The column of a ``.csv.metadata`` file Athena wrote (an ``array`` named ``ary``; published as a hex
+    dump), after its 29-byte query-id header."""
+    written = results.metadata_file([("ary", "array")], datetime(2019, 4, 23, 12, 51, 28, tzinfo=UTC))
+    assert written[:2] == bytes.fromhex("0a1b") and written[2:18] == b"20190423_125128_"
+    assert written[29:] == bytes.fromhex("2219 0a04 68697665 2203 617279 2a03 617279 3205 6172726179 4803")
+
+
+def test_execution_parameters_fill_the_placeholders_in_order(emulator, table):
+    database, name = table
+    athena = emulator.client("athena")
+    query_id = athena.start_query_execution(
+        QueryString=f"SELECT record_id, rings FROM {name} WHERE rings > ? AND record_id <> ? ORDER BY 1, 2",
+        QueryExecutionContext={"Database": database},
+        ResultConfiguration={"OutputLocation": OUTPUT},
+        ExecutionParameters=["8", "'2'"],
+    )["QueryExecutionId"]
+    execution = wait(athena, query_id)
+    assert execution["Status"]["State"] == "SUCCEEDED"
+    assert execution["ExecutionParameters"] == ["8", "'2'"]
+    assert rows(athena, query_id)[1:] == [["1", "9"], ["1", "10"]]
+
+    too_few = athena.start_query_execution(
+        QueryString=f"SELECT * FROM {name} WHERE rings > ? AND record_id = ?",
+        QueryExecutionContext={"Database": database},
+        ResultConfiguration={"OutputLocation": OUTPUT},
+        ExecutionParameters=["8"],
+    )["QueryExecutionId"]
+    failed = wait(athena, too_few)["Status"]
+    assert failed["State"] == "FAILED"
+    assert failed["StateChangeReason"] == "Incorrect number of parameters: expected 2 but found 1"
+
+
+def test_a_question_mark_in_a_string_a_quoted_name_or_a_comment_is_not_a_placeholder():
+    sql = "SELECT '?', \"a?b\", 'it''s ?' -- why?\n, ? /* ? */ FROM t WHERE x = ?"
+    assert engine.bind_parameters(sql, ["1", "'y'"]) == (
+        "SELECT '?', \"a?b\", 'it''s ?' -- why?\n, 1 /* ? */ FROM t WHERE x = 'y'"
+    )
+    with pytest.raises(engine.QueryFailed, match="expected 0 but found 1"):
+        engine.bind_parameters("SELECT '?'", ["1"])

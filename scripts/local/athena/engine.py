@@ -11,6 +11,7 @@ query fails with DuckDB's message rather than giving another answer.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,10 @@ ATHENA_TYPES = {
     "TIMESTAMP": "timestamp",
     "TIMESTAMP WITH TIME ZONE": "timestamp",
 }
+
+
+_PLACEHOLDER_OR_SKIPPED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?", re.DOTALL)
+"""A ``?`` placeholder, or what may hold a ``?`` that is not one: a string, a quoted name, a comment."""
 
 
 class QueryFailed(Exception):
@@ -79,6 +84,19 @@ def referenced_tables(sql: str, database: str | None) -> list[tuple[str, str]]:
         db, table = (database, parts[0]) if len(parts) == 1 else parts[-2:]
         tables.append((db.lower(), table.lower()))
     return sorted(set(tables))
+
+
+def bind_parameters(sql: str, values: list[str]) -> str:
+    """``sql`` with each ``?`` placeholder (outside strings, quoted names and comments) replaced by the next
+    of ``values``, as Athena applies ExecutionParameters: each value is SQL as written (``'text'``, ``4``)."""
+    placeholders = [m.start() for m in _PLACEHOLDER_OR_SKIPPED.finditer(sql) if m.group() == "?"]
+    if len(placeholders) != len(values):
+        raise QueryFailed(
+            f"Incorrect number of parameters: expected {len(placeholders)} but found {len(values)}"
+        )
+    for position, value in reversed(list(zip(placeholders, values, strict=True))):
+        sql = sql[:position] + value + sql[position + 1 :]
+    return sql
 
 
 def run(sql: str, database: str | None, tables: dict[tuple[str, str], pa.Table]) -> Result:

@@ -3,15 +3,15 @@
 moto ends every query SUCCEEDED with no rows whatever its SQL. Here each table the query names is looked up in
 Glue, its parquet files are read from the table's location in the emulator's S3, and DuckDB answers the query
 (:mod:`.engine`), without the emulator's state lock while it runs. The result is written where Athena writes
-it, ``<OutputLocation>/<QueryExecutionId>.csv``, in Athena's CSV (every value quoted, NULL empty), and
+it, ``<OutputLocation>/<QueryExecutionId>.csv`` and its ``.csv.metadata`` (:mod:`.results`), and
 GetQueryResults pages through it with the header row first.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from moto.athena.models import AthenaBackend
@@ -20,7 +20,8 @@ from moto.moto_api._internal import mock_random
 
 from scripts.local import concurrency, s3_objects
 
-from .engine import QueryFailed, Result, referenced_tables, run
+from . import results
+from .engine import QueryFailed, Result, bind_parameters, referenced_tables, run
 from .exceptions import InvalidRequestException
 
 if TYPE_CHECKING:
@@ -122,18 +123,15 @@ class Backend(AthenaBackend):
         execution.state = "RUNNING"
         started = time.monotonic()
         try:
-            if execution.execution_parameters:
-                raise QueryFailed("ExecutionParameters are not supported by the local emulator")
-            tables = {
-                name: self._table(*name) for name in referenced_tables(execution.query, execution.database)
-            }
+            sql = bind_parameters(execution.query, execution.execution_parameters or [])
+            tables = {name: self._table(*name) for name in referenced_tables(sql, execution.database)}
             execution.scanned_bytes = sum(data.nbytes for data in tables.values())
             generation = concurrency.generation()
             with concurrency.released_state():
-                result = run(execution.query, execution.database, tables)
+                result = run(sql, execution.database, tables)
             if concurrency.generation() != generation or execution.state != "RUNNING":
                 return
-            self._write_result(execution.output, result)
+            self._write_result(execution, result)
         except QueryFailed as failure:
             error = {"ErrorCategory": failure.category, "ErrorType": failure.error_type, "Retryable": False,
                      "ErrorMessage": str(failure)}  # fmt: skip
@@ -210,36 +208,13 @@ class Backend(AthenaBackend):
                 f"HIVE_BAD_DATA: {key} is not a parquet file ({error})", USER_ERROR, 1001
             ) from None
 
-    def _write_result(self, output: str, result: Result) -> None:
+    def _write_result(self, execution: QueryExecution, result: Result) -> None:
+        output = execution.output
         if not s3_objects.bucket_exists(self.account_id, output):
             bucket = s3_objects.split(output)[0]
             raise QueryFailed(f"Unable to verify/create output bucket {bucket}", USER_ERROR, 1005)
-        s3_objects.write(self.account_id, output, athena_csv(result).encode())
-
-
-def athena_csv(result: Result) -> str:
-    """Athena's result file: a header, then each row, every value double-quoted and NULL left empty."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow([name for name, _ in result.columns])
-    for row in result.rows:
-        buffer.write(",".join("" if value is None else _quoted(as_text(value)) for value in row) + "\n")
-    return buffer.getvalue()
-
-
-def _quoted(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
-def as_text(value: Any) -> str:
-    """A value as Athena prints it: booleans in lower case, timestamps with milliseconds, doubles as Java
-    prints them (``0.455``, ``3.0``, ``1.7000001E9``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        from scripts.flow.operators.spark_types import java_double  # imports pandas: not at start-up
-
-        return java_double(value)
-    if hasattr(value, "strftime") and hasattr(value, "hour"):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-    return str(value)
+        s3_objects.write(self.account_id, output, results.csv_file(result.columns, result.rows).encode())
+        started = datetime.fromtimestamp(execution.submitted, UTC)
+        s3_objects.write(
+            self.account_id, f"{output}.metadata", results.metadata_file(result.columns, started)
+        )

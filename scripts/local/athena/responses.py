@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from moto.athena.exceptions import QueryStillRunning
 from moto.athena.responses import AthenaResponse as MotoAthenaResponse
 
-from .models import QueryExecution, as_text
+from .models import QueryExecution
+from .results import as_text, column_info
 
 MAX_RESULTS = 1000
 
@@ -32,7 +33,9 @@ class AthenaResponse(MotoAthenaResponse):
         answer = {
             "ResultSet": {
                 "Rows": [{"Data": [_datum(value) for value in row]} for row in page],
-                "ResultSetMetadata": {"ColumnInfo": [_column(name, kind) for name, kind in result.columns]},
+                "ResultSetMetadata": {
+                    "ColumnInfo": [column_info(name, kind) for name, kind in result.columns]
+                },
             },
             "UpdateCount": 0,
         }
@@ -79,18 +82,3 @@ def described(execution: QueryExecution) -> dict:
 
 def _datum(value) -> dict:
     return {} if value is None else {"VarCharValue": as_text(value)}
-
-
-def _column(name: str, kind: str) -> dict:
-    return {
-        "CatalogName": "hive",
-        "SchemaName": "",
-        "TableName": "",
-        "Name": name,
-        "Label": name,
-        "Type": kind,
-        "Precision": 0,
-        "Scale": 0,
-        "Nullable": "UNKNOWN",
-        "CaseSensitive": kind == "varchar",
-    }
