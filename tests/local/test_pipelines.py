@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -352,3 +353,46 @@ def test_executions_are_listed_sorted_filtered_and_paged_with_their_parameters_a
     assert values == {p["Name"]: str(p.get("DefaultValue")) for p in defaults} | given
     ran = sagemaker.describe_pipeline_definition_for_execution(PipelineExecutionArn=arns[0])
     assert ran["PipelineDefinition"] == original  # the definition it ran, not the pipeline's latest
+
+
+def test_eight_clients_reading_for_ten_seconds_while_executions_run_get_no_server_error(emulator, seeded):
+    """The issue's load: executions start one after another (each runs its flow and ingests on the
+    emulator's threads) while eight clients list and describe executions, steps, jobs and the group."""
+    sagemaker = emulator.client("sagemaker")
+    small = "\n".join(seeded["csv"].decode().splitlines()[:201]).encode() + b"\n"
+    parameters = upload_data(emulator.client("s3"), "small.csv", small)
+    failures: list[str] = []
+    calls = [0] * 8
+    stop = threading.Event()
+
+    def reader(number: int) -> None:
+        client = emulator.client("sagemaker")
+        while not stop.is_set():
+            try:
+                listed = client.list_pipeline_executions(PipelineName=PIPELINE, MaxResults=5)
+                for summary in listed["PipelineExecutionSummaries"][:2]:
+                    arn = summary["PipelineExecutionArn"]
+                    client.describe_pipeline_execution(PipelineExecutionArn=arn)
+                    client.list_pipeline_execution_steps(PipelineExecutionArn=arn)
+                client.list_processing_jobs(MaxResults=5)
+                client.describe_feature_group(FeatureGroupName=GROUP)
+                calls[number] += 1
+            except ClientError as error:
+                if error.response["ResponseMetadata"]["HTTPStatusCode"] >= 500:
+                    failures.append(str(error))
+            except Exception as error:
+                failures.append(repr(error))
+
+    readers = [threading.Thread(target=reader, args=(number,)) for number in range(8)]
+    for thread in readers:
+        thread.start()
+    started, finished = time.monotonic(), []
+    while time.monotonic() - started < 10:
+        finished.append(wait(sagemaker, start(sagemaker, PIPELINE, parameters))["PipelineExecutionStatus"])
+    stop.set()
+    for thread in readers:
+        thread.join()
+
+    assert failures == []
+    assert len(finished) >= 2 and set(finished) == {"Succeeded"}, finished
+    assert min(calls) > 0, calls
