@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -138,8 +139,13 @@ def test_the_seed_pipeline_ingests_every_row_where_getrecord_and_athena_find_it(
         logGroupName="/aws/sagemaker/ProcessingJobs", logStreamNamePrefix=job_name
     )["events"]
     assert (
-        logged[-1]["message"]
+        logged[-2]["message"]
         == "wrote 4177 rows to " + job["ProcessingOutputConfig"]["Outputs"][0]["OutputName"]
+    )
+    assert re.fullmatch(
+        r"ingested 4177 records \(checked in [\d.]+ s, offline store written in [\d.]+ s, online store in "
+        r"[\d.]+ s\) into feature group abalone-fg",
+        logged[-1]["message"],
     )
     assert len(logged) > 5  # one line per node of the flow
 

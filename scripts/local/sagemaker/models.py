@@ -13,7 +13,7 @@ import secrets
 import string
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moto.core.exceptions import JsonRESTError
 from moto.glue.models import glue_backends
@@ -28,6 +28,9 @@ from .featurestore.definitions import FeatureGroupDefinition, check_online_confi
 from .featurestore.online_store import OnlineStore
 from .pipelines import definition as pipeline_definition
 from .pipelines.executions import PipelineExecution, execute
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 STATUS_CHANGE_SECONDS = 0.05
 """How long a feature group stays Creating or Deleting (AWS: seconds to a minute)."""
@@ -429,10 +432,10 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
             raise ResourceNotFound(message=f"{state}: it takes records once Created.")
         return group
 
-    def ingest_records(self, group: FeatureGroup, records: list[list[dict[str, str]]]) -> None:
+    def ingest_table(self, group: FeatureGroup, table: pa.Table) -> ingestion.Ingested:
         """A processing job's output: every record checked, then all written."""
-        ingestion.ingest(
-            group.definition, group.writable_offline_location, self.online_store, self.account_id, records
+        return ingestion.ingest_table(
+            group.definition, group.writable_offline_location, self.online_store, self.account_id, table
         )
 
     def put_record(self, name: str, record: list[dict[str, str]], target_stores: list[str] | None) -> None:
@@ -469,11 +472,7 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
         if "OnlineStore" in stores:
             self.online_store.delete(definition.name, record_id, when, hard=(mode == "HardDelete"))
         if "OfflineStore" in stores and group.writable_offline_location:
-            row = {definition.record_identifier: record_id, definition.event_time: at}
-            deleted = [(when, row, True)]
-            offline_store.write(
-                self.account_id, group.offline_location, definition.features, deleted, datetime.now(UTC)
-            )
+            ingestion.write_deletion(definition, group.offline_location, self.account_id, record_id, at)
 
 
 def _as_datetime(value: Any) -> datetime:

@@ -14,16 +14,22 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moto.sagemaker.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FEATURE_TYPES = ("Integral", "Fractional", "String")
 RESERVED_NAMES = frozenset({"is_deleted", "write_time", "api_invocation_time"})
 """Columns the offline store adds to every group."""
 _FEATURE_NAME = re.compile(r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$")
 _GROUP_NAME = re.compile(r"^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$")
-_ISO_EVENT_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$")
+ISO_EVENT_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$")
+INTEGRAL = re.compile(r"^[-+]?\d+$")
+FRACTIONAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+"""What a value of each numeric type looks like (the same patterns check a batch with Arrow's RE2)."""
 MAX_FEATURES = 2500
 MAX_ADDITIONS = 100
 
@@ -144,16 +150,20 @@ def _checked_features(definitions: list[dict[str, str]], known: dict[str, str]) 
     return features
 
 
+def arrow_type(kind: str) -> pa.DataType:
+    """The Arrow type of a feature type's values (as the offline store's parquet holds them)."""
+    import pyarrow as pa
+
+    return {"Integral": pa.int64(), "Fractional": pa.float64(), "String": pa.string()}[kind]
+
+
 def value_fits(value: Any, kind: str) -> bool:
     if not isinstance(value, str):
         return False
     if kind == "Integral":
-        return re.fullmatch(r"[-+]?\d+", value) is not None and -(2**63) <= int(value) < 2**63
+        return INTEGRAL.fullmatch(value) is not None and -(2**63) <= int(value) < 2**63
     if kind == "Fractional":
-        try:
-            return math.isfinite(float(value))
-        except ValueError:
-            return False
+        return FRACTIONAL.fullmatch(value) is not None and math.isfinite(float(value))
     return True
 
 
@@ -164,8 +174,11 @@ def event_time(value: str, kind: str) -> datetime:
             return datetime.fromtimestamp(float(value), UTC)
         except (ValueError, OverflowError, OSError):
             pass
-    elif _ISO_EVENT_TIME.match(value):
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    elif ISO_EVENT_TIME.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:  # month 13, day 32, ...
+            pass
     raise ValidationError(
         f"Invalid event time '{value}': give yyyy-MM-ddTHH:mm:ssZ (or with milliseconds) for a String event "
         "time, seconds since the epoch for a Fractional one."

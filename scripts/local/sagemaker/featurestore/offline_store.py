@@ -11,12 +11,19 @@ from __future__ import annotations
 import io
 import secrets
 import string
-from collections import defaultdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from scripts.local import s3_objects
 
+from .definitions import arrow_type
+
+if TYPE_CHECKING:  # imported where used: the emulator starts without them until records are written
+    import numpy as np
+    import pyarrow as pa
+
 GLUE_TYPES = {"Integral": "bigint", "Fractional": "double", "String": "string"}
+
 ADDED_COLUMNS = (("write_time", "timestamp"), ("api_invocation_time", "timestamp"), ("is_deleted", "boolean"))
 _NAME_CHARACTERS = string.ascii_letters + string.digits
 
@@ -38,50 +45,47 @@ def write(
     account: str,
     location: str,
     features: dict[str, str],
-    rows: list[tuple[datetime, dict[str, str], bool]],
+    typed: pa.Table,
+    event_seconds: np.ndarray,
+    deleted: bool,
     invoked_at: datetime,
 ) -> None:
-    """Write ``rows`` (event time, values, deleted) as one file per hourly partition."""
-    partitions: dict[str, list[tuple[dict[str, str], bool]]] = defaultdict(list)
-    for event_time, values, deleted in rows:
-        at = event_time.astimezone(UTC)
+    """Write the records of ``typed`` (feature columns of their types; a feature it lacks is NULL), each
+    with its event time, as one file per hourly partition of the event time."""
+    import numpy as np
+    import pyarrow as pa
+
+    hours = np.floor(event_seconds / 3600).astype(np.int64)
+    table = _with_added_columns(features, typed, deleted, invoked_at, written_at := datetime.now(UTC))
+    for hour in np.unique(hours):
+        at = datetime.fromtimestamp(int(hour) * 3600, UTC)
         partition = f"year={at:%Y}/month={at:%m}/day={at:%d}/hour={at:%H}"
-        partitions[partition].append((values, deleted))
-    written_at = datetime.now(UTC)
-    for partition, members in partitions.items():
         name = f"{written_at:%Y%m%dT%H%M%SZ}_{''.join(secrets.choice(_NAME_CHARACTERS) for _ in range(16))}"
-        body = _parquet(features, members, invoked_at, written_at)
-        s3_objects.write(account, f"{location}/{partition}/{name}.parquet", body)
+        rows = table.filter(pa.array(hours == hour)) if len(hours) and hours.min() != hours.max() else table
+        s3_objects.write(account, f"{location}/{partition}/{name}.parquet", _parquet(rows))
 
 
-def _parquet(
-    features: dict[str, str],
-    members: list[tuple[dict[str, str], bool]],
-    invoked_at: datetime,
-    written_at: datetime,
-) -> bytes:
-    import pyarrow as pa  # here, not at the top: the emulator starts without it until records are written
-    import pyarrow.parquet as pq
+def _with_added_columns(
+    features: dict[str, str], typed: pa.Table, deleted: bool, invoked_at: datetime, written_at: datetime
+) -> pa.Table:
+    import numpy as np
+    import pyarrow as pa
 
-    arrow_types = {"Integral": pa.int64(), "Fractional": pa.float64(), "String": pa.string()}
-    timestamp = pa.timestamp("ms", tz="UTC")
+    count = typed.num_rows
     columns = {
-        name: pa.array([_typed(values.get(name), kind) for values, _ in members], type=arrow_types[kind])
+        name: typed.column(name) if name in typed.column_names else pa.nulls(count, arrow_type(kind))
         for name, kind in features.items()
     }
-    columns["write_time"] = pa.array([written_at] * len(members), type=timestamp)
-    columns["api_invocation_time"] = pa.array([invoked_at] * len(members), type=timestamp)
-    columns["is_deleted"] = pa.array([deleted for _, deleted in members], type=pa.bool_())
+    for name, moment in (("write_time", written_at), ("api_invocation_time", invoked_at)):
+        milliseconds = np.full(count, int(moment.timestamp() * 1000), dtype="datetime64[ms]")
+        columns[name] = pa.array(milliseconds, type=pa.timestamp("ms", tz="UTC"))
+    columns["is_deleted"] = pa.array(np.full(count, deleted))
+    return pa.table(columns)
+
+
+def _parquet(table: pa.Table) -> bytes:
+    import pyarrow.parquet as pq
+
     buffer = io.BytesIO()
-    pq.write_table(pa.table(columns), buffer)
+    pq.write_table(table, buffer)
     return buffer.getvalue()
-
-
-def _typed(value: str | None, kind: str) -> int | float | str | None:
-    if value is None:
-        return None
-    if kind == "Integral":
-        return int(value)
-    if kind == "Fractional":
-        return float(value)
-    return value

@@ -3,47 +3,92 @@
 As in AWS, the record with the latest event time wins (a later write of the same event time replaces it); a
 soft delete leaves a marker, so GetRecord finds nothing and a write older than the delete is ignored; a hard
 delete forgets the record altogether.
+
+A group's records are kept in layers: one for single writes (PutRecord, DeleteRecord), and one per batch a
+processing job ingested, kept as the batch itself with an index from identifier to row, so that ingesting
+a hundred thousand records costs one index and no record objects. A read asks every layer and takes the
+latest write of the latest event time.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .batches import TypedBatch
 
 
 @dataclass(frozen=True)
 class StoredRecord:
-    event_time: datetime
+    event_time: float
+    """Seconds since the epoch."""
+    sequence: int
+    """Order of the write: a later one wins at equal event times."""
     values: dict[str, str] | None
     """None: soft-deleted."""
 
 
+class _BatchLayer:
+    def __init__(self, batch: TypedBatch, sequence: int) -> None:
+        import numpy as np
+
+        self.batch, self.sequence = batch, sequence
+        order = np.lexsort((np.arange(len(batch)), batch.event_seconds)).tolist()
+        identifiers = batch.identifiers
+        # Rows in write order: the dict keeps each identifier's last row, its latest event time.
+        self.rows = dict(zip([identifiers[row] for row in order], order, strict=True))
+
+    def find(self, record_id: str) -> StoredRecord | None:
+        row = self.rows.get(record_id)
+        if row is None:
+            return None
+        return StoredRecord(float(self.batch.event_seconds[row]), self.sequence, self.batch.values(row))
+
+
 class OnlineStore:
     def __init__(self) -> None:
-        self._groups: dict[str, dict[str, StoredRecord]] = {}
+        self._writes: dict[str, dict[str, StoredRecord]] = {}
+        self._batches: dict[str, list[_BatchLayer]] = {}
+        self._sequence = itertools.count()
 
-    def put(self, group: str, record_id: str, event_time: datetime, values: dict[str, str]) -> bool:
-        """Store the record unless a newer one (or a newer delete) is there; True when stored."""
-        records = self._groups.setdefault(group, {})
-        current = records.get(record_id)
-        if current is not None and current.event_time > event_time:
-            return False
-        records[record_id] = StoredRecord(event_time, dict(values))
-        return True
+    def put(self, group: str, record_id: str, event_time: datetime, values: dict[str, str]) -> None:
+        self._write(
+            group, record_id, StoredRecord(event_time.timestamp(), next(self._sequence), dict(values))
+        )
+
+    def put_batch(self, group: str, batch: TypedBatch) -> None:
+        self._batches.setdefault(group, []).append(_BatchLayer(batch, next(self._sequence)))
 
     def get(self, group: str, record_id: str) -> dict[str, str] | None:
-        found = self._groups.get(group, {}).get(record_id)
+        found = self._latest(group, record_id)
         return dict(found.values) if found is not None and found.values is not None else None
 
     def delete(self, group: str, record_id: str, event_time: datetime, hard: bool) -> None:
-        records = self._groups.setdefault(group, {})
-        current = records.get(record_id)
-        if current is not None and current.event_time > event_time:
+        current = self._latest(group, record_id)
+        if current is not None and current.event_time > event_time.timestamp():
             return
         if hard:
-            records.pop(record_id, None)
+            self._writes.get(group, {}).pop(record_id, None)
+            for layer in self._batches.get(group, []):
+                layer.rows.pop(record_id, None)
         else:
-            records[record_id] = StoredRecord(event_time, None)
+            self._write(group, record_id, StoredRecord(event_time.timestamp(), next(self._sequence), None))
 
     def drop(self, group: str) -> None:
-        self._groups.pop(group, None)
+        self._writes.pop(group, None)
+        self._batches.pop(group, None)
+
+    def _write(self, group: str, record_id: str, record: StoredRecord) -> None:
+        writes = self._writes.setdefault(group, {})
+        current = writes.get(record_id)
+        if current is None or current.event_time <= record.event_time:
+            writes[record_id] = record
+
+    def _latest(self, group: str, record_id: str) -> StoredRecord | None:
+        candidates = [self._writes.get(group, {}).get(record_id)]
+        candidates += [layer.find(record_id) for layer in self._batches.get(group, [])]
+        found = [candidate for candidate in candidates if candidate is not None]
+        return max(found, key=lambda record: (record.event_time, record.sequence), default=None)

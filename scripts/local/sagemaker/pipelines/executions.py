@@ -23,7 +23,8 @@ from moto.sagemaker.models import FakePipelineExecution
 
 from scripts.local import concurrency
 
-from ..featurestore.ingestion import RecordRejected
+from ..featurestore.batches import RecordRejected
+from ..featurestore.ingestion import Ingested
 from . import jobs, processing
 from .definition import DefinitionError, RetryPolicy, parse, resolve, retry_policies, step_order
 
@@ -197,7 +198,8 @@ def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], 
         if concurrency.generation() != generation:
             raise concurrency.Cancelled()
         if prepared.feature_group:
-            _ingest(backend, prepared.feature_group, output)
+            ingested = _ingest(backend, prepared, output)
+            log.append(f"ingested {ingested} into feature group {prepared.feature_group}")
         else:
             processing.upload(output, prepared.s3_output, backend.account_id)
     except concurrency.Cancelled:
@@ -215,14 +217,15 @@ def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], 
     record.properties["ProcessingJobStatus"] = "Completed"
 
 
-def _ingest(backend: Any, group_name: str, frame: Any) -> None:
+def _ingest(backend: Any, prepared: processing.ProcessingRun, table: Any) -> Ingested:
     """All rows checked against the group before any is written; the first bad one fails the step."""
+    group_name = prepared.feature_group
     try:
         group = backend._ready_group(group_name)
     except ResourceNotFound as error:
         raise processing.StepFailed(f"ClientError: feature group {group_name}: {error.message}") from None
     try:
-        backend.ingest_records(group, processing.records(frame))
+        return backend.ingest_table(group, table)
     except RecordRejected as rejected:
         raise processing.StepFailed(
             f"ClientError: ingestion into feature group {group_name} failed at row {rejected.row}: "

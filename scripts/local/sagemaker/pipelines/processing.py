@@ -10,6 +10,7 @@ the emulator does not run: the step fails saying so.
 
 from __future__ import annotations
 
+import csv as _csv
 import json
 import tempfile
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from scripts.local import concurrency, s3_objects
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pyarrow as pa
 
 DATA_WRANGLER_REPOSITORY = "sagemaker-data-wrangler-container"
 UNSUPPORTED_ARGUMENTS = ("--refit-trained-params", "--parameter-override")
@@ -76,8 +77,8 @@ def prepare(arguments: dict[str, Any], account: str) -> ProcessingRun:
     )
 
 
-def run(prepared: ProcessingRun, log: list[str]) -> pd.DataFrame | tuple[str, bytes]:
-    """Run the flow (without the state lock); the output frame (Feature Store), or the written file's name
+def run(prepared: ProcessingRun, log: list[str]) -> pa.Table | tuple[str, bytes]:
+    """Run the flow (without the state lock); the output table (Feature Store), or the written file's name
     and bytes (S3)."""
     from scripts.flow import parse_flow, run_flow  # here, not at the top: the emulator starts without pandas
     from scripts.flow.errors import FlowError
@@ -108,21 +109,8 @@ def run(prepared: ProcessingRun, log: list[str]) -> pd.DataFrame | tuple[str, by
             raise StepFailed(f"ClientError: {error}") from None
         log.append(f"wrote {result.rows} rows to {prepared.output_name}")
         if prepared.feature_group:
-            return _frame(result.path)
+            return _table(result.path)
         return result.path.name, result.path.read_bytes()
-
-
-def records(frame: pd.DataFrame) -> list[list[dict[str, str]]]:
-    """The frame's rows as PutRecord records: every value as a string, an empty value left out."""
-    columns = [str(column) for column in frame.columns]
-    return [
-        [
-            {"FeatureName": name, "ValueAsString": value}
-            for name, value in zip(columns, row, strict=True)
-            if value != ""
-        ]
-        for row in frame.itertuples(index=False, name=None)
-    ]
 
 
 def upload(output: tuple[str, bytes], s3_uri: str, account: str) -> None:
@@ -134,12 +122,17 @@ def upload(output: tuple[str, bytes], s3_uri: str, account: str) -> None:
     s3_objects.write(account, f"s3://{bucket}/{key}", body)
 
 
-def _frame(path: Path) -> pd.DataFrame:
-    import pandas as pd
+def _table(path: Path) -> pa.Table:
+    """The job's output as written: parquet with its types, CSV as text (as the container reads it back)."""
+    import pyarrow.parquet as pq
+    from pyarrow import csv
 
     if path.suffix == ".parquet":
-        return pd.read_parquet(path).astype(str).replace({"nan": "", "None": "", "<NA>": ""})
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pq.read_table(path)
+    with path.open(newline="") as handle:
+        header = next(_csv.reader(handle), [])
+    convert = csv.ConvertOptions(column_types=dict.fromkeys(header, "string"), strings_can_be_null=False)
+    return csv.read_csv(path, convert_options=convert)
 
 
 def _container_arguments(values: list[str]) -> dict[str, Any]:
