@@ -121,7 +121,7 @@ def test_typed_columns_are_checked_by_what_their_values_read_as():
 
     checked = batches.checked(group, typed.drop_columns(["rings"]))
     assert checked.typed.column("size").to_pylist() == [1.0, 2.0, None]
-    assert checked.identifiers == ["1", "2", "3"]
+    assert checked.identifiers == [1, 2, 3]  # the online store's keys: Integral identifiers by number
     assert checked.values(2) == {"id": "3", "at": "1700000000.0"}
 
 
@@ -145,25 +145,34 @@ def batch_of(*rows: tuple[str, int, str]) -> batches.TypedBatch:
 
 
 def test_the_latest_event_time_wins_across_batches_and_single_writes():
+    """Keys are what FeatureGroupDefinition.identifier_key gives: numbers for this group's identifier."""
     store = OnlineStore()
     store.put_batch("g", batch_of(("1", 100, "M"), ("1", 300, "F"), ("1", 200, "I"), ("2", 100, "M")))
-    assert store.get("g", "1")["sex"] == "F"  # the batch's own latest
+    assert store.get("g", 1)["sex"] == "F"  # the batch's own latest
 
-    store.put("g", "1", at(250), {"id": "1", "at": "250", "sex": "I"})  # older than the batch's: ignored
-    assert store.get("g", "1")["sex"] == "F"
-    store.put("g", "1", at(300), {"id": "1", "at": "300", "sex": "I"})  # same time, later write: wins
-    assert store.get("g", "1")["sex"] == "I"
+    store.put("g", 1, at(250), {"id": "1", "at": "250", "sex": "I"})  # older than the batch's: ignored
+    assert store.get("g", 1)["sex"] == "F"
+    store.put("g", 1, at(300), {"id": "1", "at": "300", "sex": "I"})  # same time, later write: wins
+    assert store.get("g", 1)["sex"] == "I"
     store.put_batch("g", batch_of(("1", 300, "M")))  # a later batch of the same time wins again
-    assert store.get("g", "1")["sex"] == "M"
+    assert store.get("g", 1)["sex"] == "M"
 
-    store.delete("g", "2", at(50), hard=False)  # older than the record: ignored
-    assert store.get("g", "2")["sex"] == "M"
-    store.delete("g", "2", at(150), hard=False)
-    assert store.get("g", "2") is None
+    store.delete("g", 2, at(50), hard=False)  # older than the record: ignored
+    assert store.get("g", 2)["sex"] == "M"
+    store.delete("g", 2, at(150), hard=False)
+    assert store.get("g", 2) is None
     store.put_batch("g", batch_of(("2", 120, "F")))  # older than the delete: still deleted
-    assert store.get("g", "2") is None
+    assert store.get("g", 2) is None
 
-    store.delete("g", "1", at(400), hard=True)  # forgets every layer's record
-    assert store.get("g", "1") is None
-    store.put("g", "1", at(10), {"id": "1", "at": "10", "sex": "F"})
-    assert store.get("g", "1")["sex"] == "F"
+    store.delete("g", 1, at(400), hard=True)  # forgets every layer's record
+    assert store.get("g", 1) is None
+    store.put("g", 1, at(10), {"id": "1", "at": "10", "sex": "F"})
+    assert store.get("g", 1)["sex"] == "F"
+
+
+def test_an_integral_identifier_is_one_record_however_it_is_written():
+    group = definition()
+    assert group.identifier_key("7") == group.identifier_key("+7") == group.identifier_key("007") == 7
+    assert group.identifier_key("seven") == "seven"  # no record has it
+    strings = FeatureGroupDefinition("s", "id", "at", {"id": "String", "at": "Fractional"}, online=True)
+    assert strings.identifier_key("007") == "007"

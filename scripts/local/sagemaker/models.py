@@ -458,7 +458,9 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
             raise ValidationError(
                 f"Features {unknown} are not defined in feature group {group.definition.name}."
             )
-        values = self.online_store.get(group.definition.name, record_id) or {}
+        values = (
+            self.online_store.get(group.definition.name, group.definition.identifier_key(record_id)) or {}
+        )
         wanted = feature_names or list(values)
         return [{"FeatureName": f, "ValueAsString": values[f]} for f in wanted if f in values]
 
@@ -470,7 +472,8 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
         when = event_time(at, definition.features[definition.event_time])
         stores = targets or ingestion.group_stores(definition, group.writable_offline_location)
         if "OnlineStore" in stores:
-            self.online_store.delete(definition.name, record_id, when, hard=(mode == "HardDelete"))
+            key = definition.identifier_key(record_id)
+            self.online_store.delete(definition.name, key, when, hard=(mode == "HardDelete"))
         if "OfflineStore" in stores and group.writable_offline_location:
             ingestion.write_deletion(definition, group.offline_location, self.account_id, record_id, at)
 

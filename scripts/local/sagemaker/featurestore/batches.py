@@ -39,7 +39,8 @@ class TypedBatch:
 
     source: pa.Table
     typed: pa.Table
-    identifiers: list[str]
+    identifiers: list[int | str]
+    """Each record's key in the online store (:meth:`.FeatureGroupDefinition.identifier_key`)."""
     event_seconds: np.ndarray
 
     def __len__(self) -> int:
@@ -84,7 +85,7 @@ def checked(definition: FeatureGroupDefinition, table: pa.Table) -> TypedBatch:
     )
     if bad_time.any():
         _reject(definition, table, int(bad_time.argmax()))
-    identifiers = typed_columns[definition.record_identifier].cast(pa.string()).to_pylist()
+    identifiers = typed_columns[definition.record_identifier].to_pylist()  # identifier_key's values
     return TypedBatch(table, pa.table(typed_columns), identifiers, seconds)
 
 
@@ -127,8 +128,10 @@ def _typed(column: pa.ChunkedArray, kind: str) -> tuple[pa.Array, np.ndarray, np
         kind == "String" and pa.types.is_floating(column.type)  # Python's spelling (0.1, 3.0), not Arrow's
     ):
         column = pa.array([as_text(value) or None for value in column.to_pylist()], pa.string())
-    missing = _missing(column)
     target = arrow_type(kind)
+    if numeric and kind != "String" and not (kind == "Integral" and pa.types.is_floating(column.type)):
+        return _typed_numbers(column, target)
+    missing = _missing(column)
     if kind == "String":
         return column.cast(target), missing, np.zeros_like(missing)
     if pa.types.is_string(column.type):
@@ -141,13 +144,36 @@ def _typed(column: pa.ChunkedArray, kind: str) -> tuple[pa.Array, np.ndarray, np
         unsigned = pc.replace_substring_regex(column, r"^\+", "")  # Arrow's parser refuses a "+" sign
         typed = pc.if_else(pa.array(fits), unsigned, pa.scalar(None, column.type)).cast(target)
         bad = ~missing & ~fits
-    elif kind == "Integral" and pa.types.is_floating(column.type):
-        typed, bad = pa.nulls(len(column), target), ~missing  # 3.0 reads "3.0": not an Integral value
     else:
-        typed, bad = column.cast(target), np.zeros_like(missing)
+        typed, bad = pa.nulls(len(column), target), ~missing  # 3.0 reads "3.0": not an Integral value
     if kind == "Fractional":
         bad |= ~missing & ~_flags(pc.fill_null(pc.is_finite(typed), True))
-    return pc.if_else(pa.array(missing), pa.scalar(None, target), typed), missing, bad
+    return _nulled(typed, missing) if missing.any() else typed, missing, bad
+
+
+def _typed_numbers(column: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """An integer column for an Integral or Fractional feature, a floating one for a Fractional: NaN and
+    null are missing, an infinity is bad (the common case, so done in NumPy without copies)."""
+    import numpy as np
+    import pyarrow as pa
+
+    typed = column.cast(target)
+    values = typed.to_numpy(zero_copy_only=False)  # nulls read as NaN (floats) or come as floats (integers)
+    if pa.types.is_floating(target) or typed.null_count:
+        missing = np.isnan(values.astype(np.float64, copy=False))
+    else:
+        missing = np.zeros(len(values), dtype=bool)
+    bad = ~missing & ~np.isfinite(values) if pa.types.is_floating(target) else np.zeros_like(missing)
+    if missing.any():
+        typed = _nulled(typed, missing)
+    return typed, missing, bad
+
+
+def _nulled(typed: pa.Array, missing: np.ndarray) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.if_else(pa.array(missing), pa.scalar(None, typed.type), typed)
 
 
 def _flags(mask: pa.Array) -> np.ndarray:

@@ -94,6 +94,12 @@ class FeatureGroupDefinition:
             raise ValidationError(f"A feature group holds at most {MAX_FEATURES} features.")
         return added
 
+    def identifier_key(self, value: str) -> int | str:
+        """How the online store knows a record: an Integral identifier by its number (``7`` and ``+7`` are one
+        record), a String one as written."""
+        integral = self.features[self.record_identifier] == "Integral" and INTEGRAL.fullmatch(value)
+        return int(value) if integral else value
+
     def record(self, values: list[dict[str, str]]) -> tuple[datetime, dict[str, str]]:
         """A PutRecord ``Record``, checked (known features, each once, values of their type, the identifier
         and a valid event time present): its event time, and its values by feature."""

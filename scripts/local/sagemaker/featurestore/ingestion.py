@@ -79,7 +79,9 @@ def ingest(
         )
     if "OnlineStore" in targets:
         for at, values in timed:
-            online.put(definition.name, values[definition.record_identifier], at, values)
+            online.put(
+                definition.name, definition.identifier_key(values[definition.record_identifier]), at, values
+            )
 
 
 def ingest_table(

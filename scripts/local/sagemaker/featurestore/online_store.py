@@ -36,12 +36,13 @@ class _BatchLayer:
         import numpy as np
 
         self.batch, self.sequence = batch, sequence
-        order = np.lexsort((np.arange(len(batch)), batch.event_seconds)).tolist()
         identifiers = batch.identifiers
-        # Rows in write order: the dict keeps each identifier's last row, its latest event time.
-        self.rows = dict(zip([identifiers[row] for row in order], order, strict=True))
+        self.rows = dict(zip(identifiers, range(len(identifiers)), strict=True))  # each one's last row
+        if len(self.rows) < len(identifiers):  # some come more than once: the latest event time wins
+            order = np.lexsort((np.arange(len(batch)), batch.event_seconds)).tolist()
+            self.rows = dict(zip([identifiers[row] for row in order], order, strict=True))
 
-    def find(self, record_id: str) -> StoredRecord | None:
+    def find(self, record_id: int | str) -> StoredRecord | None:
         row = self.rows.get(record_id)
         if row is None:
             return None
@@ -54,7 +55,7 @@ class OnlineStore:
         self._batches: dict[str, list[_BatchLayer]] = {}
         self._sequence = itertools.count()
 
-    def put(self, group: str, record_id: str, event_time: datetime, values: dict[str, str]) -> None:
+    def put(self, group: str, record_id: int | str, event_time: datetime, values: dict[str, str]) -> None:
         self._write(
             group, record_id, StoredRecord(event_time.timestamp(), next(self._sequence), dict(values))
         )
@@ -62,11 +63,11 @@ class OnlineStore:
     def put_batch(self, group: str, batch: TypedBatch) -> None:
         self._batches.setdefault(group, []).append(_BatchLayer(batch, next(self._sequence)))
 
-    def get(self, group: str, record_id: str) -> dict[str, str] | None:
+    def get(self, group: str, record_id: int | str) -> dict[str, str] | None:
         found = self._latest(group, record_id)
         return dict(found.values) if found is not None and found.values is not None else None
 
-    def delete(self, group: str, record_id: str, event_time: datetime, hard: bool) -> None:
+    def delete(self, group: str, record_id: int | str, event_time: datetime, hard: bool) -> None:
         current = self._latest(group, record_id)
         if current is not None and current.event_time > event_time.timestamp():
             return
@@ -81,13 +82,13 @@ class OnlineStore:
         self._writes.pop(group, None)
         self._batches.pop(group, None)
 
-    def _write(self, group: str, record_id: str, record: StoredRecord) -> None:
+    def _write(self, group: str, record_id: int | str, record: StoredRecord) -> None:
         writes = self._writes.setdefault(group, {})
         current = writes.get(record_id)
         if current is None or current.event_time <= record.event_time:
             writes[record_id] = record
 
-    def _latest(self, group: str, record_id: str) -> StoredRecord | None:
+    def _latest(self, group: str, record_id: int | str) -> StoredRecord | None:
         candidates = [self._writes.get(group, {}).get(record_id)]
         candidates += [layer.find(record_id) for layer in self._batches.get(group, [])]
         found = [candidate for candidate in candidates if candidate is not None]
