@@ -17,6 +17,7 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.base_backend import BackendDict
 from moto.core.utils import convert_to_flask_response
+from moto.logs.responses import LogsResponse
 from moto.moto_server import threaded_moto_server
 from moto.s3.models import FakeBucket
 from moto.s3.responses import S3Response
@@ -374,6 +375,30 @@ def _get_bucket_notification(self: S3Response):
     return self.serialized(ActionResult(result))
 
 
+_original_filter_log_events = LogsResponse.filter_log_events
+
+
+def _filter_log_events(self: LogsResponse) -> str:
+    """``LogsResponse.filter_log_events`` ignores ``logStreamNamePrefix``: asked for one processing job's
+    stream, it answered every job's events. Here the prefix chooses the streams, as CloudWatch Logs does
+    (with ``logStreamNames`` too it is refused, as there)."""
+    from moto.logs.exceptions import InvalidParameterException
+
+    prefix = self._get_param("logStreamNamePrefix")
+    if not prefix:
+        return _original_filter_log_events(self)
+    if self._get_param("logStreamNames"):
+        raise InvalidParameterException(
+            msg="Cannot specify both logStreamNames and logStreamNamePrefix in the same request."
+        )
+    group = self.logs_backend.groups.get(self._get_param("logGroupName"))
+    names = [name for name in (group.streams if group else {}) if name.startswith(prefix)]
+    if group is not None and not names:
+        return json.dumps({"events": [], "searchedLogStreams": []})
+    self.body = json.dumps({**json.loads(self.body), "logStreamNames": names})
+    return _original_filter_log_events(self)
+
+
 PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod | classmethod], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
     (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
@@ -398,6 +423,7 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod |
     (CloudFormationResponse, "create_change_set", _create_change_set),
     (convert_to_flask_response, "__call__", _flask_response),
     (threaded_moto_server, "create_backend_app", _create_backend_app),
+    (LogsResponse, "filter_log_events", _filter_log_events),
     (S3Response, "get_bucket_notification", _get_bucket_notification),
     (S3Response, "_notification_config_from_body", _notification_config_from_body),
 )

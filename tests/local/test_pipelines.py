@@ -402,3 +402,17 @@ def test_eight_clients_reading_for_ten_seconds_while_executions_run_get_no_serve
     assert failures == []
     assert len(finished) >= 2 and set(finished) == {"Succeeded"}, finished
     assert min(calls) > 0, calls
+
+    # Each job's log is its own stream: a stream-name prefix finds that job's lines only.
+    logs = emulator.client("logs")
+    job = sagemaker.list_processing_jobs(SortBy="CreationTime", SortOrder="Ascending")[
+        "ProcessingJobSummaries"
+    ][0]
+    name = job["ProcessingJobName"]
+    events = logs.filter_log_events(logGroupName="/aws/sagemaker/ProcessingJobs", logStreamNamePrefix=name)
+    assert {event["logStreamName"].split("/")[0] for event in events["events"]} == {name}
+    with pytest.raises(ClientError) as refused:
+        logs.filter_log_events(
+            logGroupName="/aws/sagemaker/ProcessingJobs", logStreamNamePrefix=name, logStreamNames=["x"]
+        )
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"

@@ -190,7 +190,7 @@ def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], 
     job = jobs.start(backend, job_name, arguments, execution.arn)
     record.metadata = {"ProcessingJob": {"Arn": job.arn}}
     record.properties = {"ProcessingJobName": job_name, "ProcessingJobArn": job.arn}
-    log: list[str] = []
+    log = jobs.JobLog()
     try:
         prepared = processing.prepare(arguments, backend.account_id)
         generation = concurrency.generation()
@@ -210,7 +210,8 @@ def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], 
         raise
     except Exception as error:  # the emulator's defect, not the caller's input: the job's internal error
         reason = f"InternalServerError: {type(error).__name__}: {error}"
-        jobs.finish(backend, job, [*log, traceback.format_exc()], reason)
+        log.append(traceback.format_exc())
+        jobs.finish(backend, job, log, reason)
         record.properties["ProcessingJobStatus"] = "Failed"
         raise processing.StepFailed(reason, INTERNAL_ERROR) from error
     jobs.finish(backend, job, log, None)

@@ -38,21 +38,31 @@ def start(backend: Any, name: str, arguments: dict[str, Any], execution_arn: str
     return job
 
 
-def finish(backend: Any, job: FakeProcessingJob, log: list[str], failure: str | None) -> None:
-    """The job Completed (or Failed with ``failure``), its log lines published."""
+class JobLog:
+    """What a job prints, each line stamped when it was printed (its CloudWatch event's timestamp)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def append(self, line: str) -> None:
+        self.events.append({"timestamp": int(time.time() * 1000), "message": line})
+
+
+def finish(backend: Any, job: FakeProcessingJob, log: JobLog, failure: str | None) -> None:
+    """The job Completed (or Failed with ``failure``), its log published."""
     job.processing_job_status = "Failed" if failure else "Completed"
     job.failure_reason = failure
     job.processing_end_time = job.last_modified_time = datetime.now(UTC)
-    lines = [*log, *([failure] if failure else [])]
-    if lines:
-        publish(backend, job.processing_job_name, lines)
+    if failure:
+        log.append(failure)
+    if log.events:
+        publish(backend, job.processing_job_name, log.events)
 
 
-def publish(backend: Any, job_name: str, lines: list[str]) -> None:
+def publish(backend: Any, job_name: str, events: list[dict[str, Any]]) -> None:
     logs = logs_backends[backend.account_id][backend.region_name]
     if LOG_GROUP not in logs.groups:
         logs.create_log_group(LOG_GROUP, {})
-    stream = f"{job_name}/algo-1-{int(time.time())}"
+    stream = f"{job_name}/algo-1-{events[0]['timestamp'] // 1000}"
     logs.create_log_stream(LOG_GROUP, stream)
-    now = int(time.time() * 1000)
-    logs.put_log_events(LOG_GROUP, stream, [{"timestamp": now, "message": line} for line in lines])
+    logs.put_log_events(LOG_GROUP, stream, events)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from scripts.local import concurrency, s3_objects
 
+from .jobs import JobLog
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -77,7 +79,7 @@ def prepare(arguments: dict[str, Any], account: str) -> ProcessingRun:
     )
 
 
-def run(prepared: ProcessingRun, log: list[str]) -> pa.Table | tuple[str, bytes]:
+def run(prepared: ProcessingRun, log: JobLog) -> pa.Table | tuple[str, bytes]:
     """Run the flow (without the state lock); the output table (Feature Store), or the written file's name
     and bytes (S3)."""
     from scripts.flow import parse_flow, run_flow  # here, not at the top: the emulator starts without pandas
