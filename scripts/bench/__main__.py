@@ -9,6 +9,7 @@ import importlib
 BENCHMARKS = {
     "packaging": "scripts.bench.packaging",
     "flow": "scripts.bench.flow_runner",
+    "pipeline": "scripts.bench.pipeline",
 }
 
 
