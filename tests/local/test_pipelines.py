@@ -226,8 +226,15 @@ def bad_csv(seeded, change) -> bytes:
             "ingestion into feature group abalone-fg failed at row 1: "
             "The record has no value for 'record_id', which every record must have.",
         ),
+        (
+            lambda seeded: bad_csv(
+                seeded, lambda lines: [*lines[:3], lines[3].rsplit(",", 1)[0] + ",", *lines[4:]]
+            ),
+            "ValueError: record_time is empty or not a number in some rows: every row of abalone.csv needs "
+            "its event time",  # the flow's own check, before ingestion would refuse row 3
+        ),
     ],
-    ids=["missing-column", "empty-object", "not-csv", "row-without-record-id"],
+    ids=["missing-column", "empty-object", "not-csv", "row-without-record-id", "row-without-event-time"],
 )
 def test_a_bad_input_fails_the_execution_and_writes_nothing(emulator, seeded, body, reason):
     sagemaker = emulator.client("sagemaker")
@@ -416,3 +423,58 @@ def test_eight_clients_reading_for_ten_seconds_while_executions_run_get_no_serve
             logGroupName="/aws/sagemaker/ProcessingJobs", logStreamNamePrefix=name, logStreamNames=["x"]
         )
     assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_a_value_of_the_wrong_type_for_its_feature_fails_at_its_row(emulator, seeded):
+    """A group that declares sex_M Integral, fed the flow's one-hot 1.0/0.0: the first row is refused as
+    PutRecord refuses it, and neither store of that group gets a row."""
+    sagemaker = emulator.client("sagemaker")
+    definition = json.loads((PROJECT_ROOT / "data" / "abalone.fg.json").read_text())
+    for feature in definition["FeatureDefinitions"]:
+        if feature["FeatureName"] == "sex_M":
+            feature["FeatureType"] = "Integral"
+    sagemaker.create_feature_group(
+        FeatureGroupName="abalone-integral",
+        OnlineStoreConfig={"EnableOnlineStore": True},
+        OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{BUCKET}/feature-store"}},
+        RoleArn=ROLE,
+        **definition,
+    )
+    output = lambda d: d["Steps"][0]["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]  # noqa: E731
+    name = variant(
+        emulator,
+        seeded,
+        "wrong-type",
+        lambda d: output(d)["FeatureStoreOutput"].update(FeatureGroupName="abalone-integral"),
+    )
+    while (
+        sagemaker.describe_feature_group(FeatureGroupName="abalone-integral")["FeatureGroupStatus"]
+        != "Created"
+    ):
+        time.sleep(0.02)
+    arn = start(sagemaker, name, upload_data(emulator.client("s3"), "abalone.csv", seeded["csv"]))
+
+    assert wait(sagemaker, arn)["PipelineExecutionStatus"] == "Failed"
+    first_sex_m = "1.0" if seeded["csv"].decode().splitlines()[1].split(",")[1] == "M" else "0.0"
+    assert step(sagemaker, arn)["FailureReason"] == (
+        "ClientError: ingestion into feature group abalone-integral failed at row 1: "
+        f"Value '{first_sex_m}' of feature 'sex_M' is not of its type Integral."
+    )
+    runtime = emulator.client("sagemaker-featurestore-runtime")
+    assert "Record" not in runtime.get_record(
+        FeatureGroupName="abalone-integral", RecordIdentifierValueAsString="0"
+    )
+    location = sagemaker.describe_feature_group(FeatureGroupName="abalone-integral")["OfflineStoreConfig"]
+    prefix = location["S3StorageConfig"]["ResolvedOutputS3Uri"].removeprefix(f"s3://{BUCKET}/")
+    assert emulator.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)["KeyCount"] == 0
+
+
+def test_a_failing_execution_leaves_one_running_beside_it_alone(emulator, seeded):
+    sagemaker, s3 = emulator.client("sagemaker"), emulator.client("s3")
+    offline_before, _ = rows_in_stores(emulator)
+    good = start(sagemaker, PIPELINE, upload_data(s3, "good.csv", seeded["csv"]))
+    bad = start(sagemaker, PIPELINE, upload_data(s3, "bad.csv", b"\x89PNG\r\n\x1a\n\x00\x00"))
+
+    assert wait(sagemaker, bad)["PipelineExecutionStatus"] == "Failed"
+    assert wait(sagemaker, good)["PipelineExecutionStatus"] == "Succeeded"
+    assert rows_in_stores(emulator)[0] == offline_before + 4177
