@@ -35,6 +35,10 @@ RETRYABLE = {
 """The exception types a retry policy may name (the SDK writes its ``failure_reason_types`` here too)."""
 
 
+_PROPERTY_TOKEN = re.compile(r"\.?([A-Za-z0-9_]+)|\[(\d+)\]|\['([^']*)'\]")
+_PROPERTY_PATH = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+|\[\d+\]|\['[^']*'\])*")
+
+
 class DefinitionError(Exception):
     """The definition asks for something the emulator cannot do; the message names it."""
 
@@ -91,6 +95,34 @@ def resolve(value: Any, lookup: Callable[[str], Any]) -> Any:
     if functions:
         raise DefinitionError(f"function {functions[0]} is not supported by the local emulator")
     return {key: resolve(item, lookup) for key, item in value.items()}
+
+
+def property_at(value: Any, attribute_path: str, path: str) -> Any:
+    """The value at ``attribute_path`` of a step's properties (its job's Describe answer), written as the
+    SDK writes it: ``ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri`` (a list element by its
+    ``...Name`` field, or ``[0]`` by position)."""
+    if not _PROPERTY_PATH.fullmatch(attribute_path):
+        raise DefinitionError(f"property {path} is not a property path the local emulator reads")
+    for name, position, key in _PROPERTY_TOKEN.findall(attribute_path):
+        if isinstance(value, list) and key:
+            found = [item for item in value if key in _names(item)]
+            value = found[0] if found else None
+        elif isinstance(value, list) and position:
+            value = value[int(position)] if int(position) < len(value) else None
+        elif isinstance(value, dict):
+            value = value.get(name or key)
+        else:
+            value = None
+        if value is None:
+            raise DefinitionError(
+                f"property {path} does not exist on the step (none at {name or key or position})"
+            )
+    return value
+
+
+def _names(item: Any) -> set[str]:
+    """What a list element is known by: its ``...Name`` fields (``OutputName``, ``InputName``)."""
+    return {v for k, v in item.items() if k.endswith("Name")} if isinstance(item, dict) else set()
 
 
 def step_order(definition: dict[str, Any]) -> list[dict[str, Any]]:

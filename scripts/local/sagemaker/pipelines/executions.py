@@ -26,7 +26,15 @@ from scripts.local import concurrency
 from ..featurestore.batches import RecordRejected
 from ..featurestore.ingestion import Ingested
 from . import jobs, processing
-from .definition import DefinitionError, RetryPolicy, parse, resolve, retry_policies, step_order
+from .definition import (
+    DefinitionError,
+    RetryPolicy,
+    parse,
+    property_at,
+    resolve,
+    retry_policies,
+    step_order,
+)
 
 FAILED_STEPS = "Step failure: One or multiple steps failed."
 INTERNAL_ERROR = "SageMaker.JOB_INTERNAL_ERROR"
@@ -46,7 +54,8 @@ class StepRecord:
     status: str = "Executing"
     failure_reason: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-    properties: dict[str, Any] = field(default_factory=dict)
+    job: Any = None
+    """The step's (latest) processing job: its DescribeProcessingJob answer is the step's properties."""
     attempts: int = 1
 
     def summary(self) -> dict[str, Any]:
@@ -117,9 +126,9 @@ class PipelineExecution(FakePipelineExecution):
         if scope == "Execution" and name in execution:
             return execution[name]
         step_name, _, attribute = name.partition(".")
-        done = {step.name: step for step in self.steps}
-        if scope == "Steps" and step_name in done and attribute in done[step_name].properties:
-            return done[step_name].properties[attribute]
+        done = {step.name: step for step in self.steps if step.job is not None}
+        if scope == "Steps" and step_name in done:
+            return property_at(done[step_name].job.response_object, attribute, path)
         raise DefinitionError(f"property {path} is not known to the local emulator")
 
 
@@ -189,7 +198,7 @@ def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], 
     )
     job = jobs.start(backend, job_name, arguments, execution.arn)
     record.metadata = {"ProcessingJob": {"Arn": job.arn}}
-    record.properties = {"ProcessingJobName": job_name, "ProcessingJobArn": job.arn}
+    record.job = job
     log = jobs.JobLog()
     try:
         prepared = processing.prepare(arguments, backend.account_id)
@@ -206,16 +215,13 @@ def _run_step(backend: Any, execution: PipelineExecution, step: dict[str, Any], 
         raise
     except processing.StepFailed as failure:
         jobs.finish(backend, job, log, str(failure))
-        record.properties["ProcessingJobStatus"] = "Failed"
         raise
     except Exception as error:  # the emulator's defect, not the caller's input: the job's internal error
         reason = f"InternalServerError: {type(error).__name__}: {error}"
         log.append(traceback.format_exc())
         jobs.finish(backend, job, log, reason)
-        record.properties["ProcessingJobStatus"] = "Failed"
         raise processing.StepFailed(reason, INTERNAL_ERROR) from error
     jobs.finish(backend, job, log, None)
-    record.properties["ProcessingJobStatus"] = "Completed"
 
 
 def _ingest(backend: Any, prepared: processing.ProcessingRun, table: Any) -> Ingested:

@@ -1,8 +1,10 @@
-"""A step's RetryPolicies, in the emulator's own process: a job that fails with an internal error is retried
-with a new job as the policies say; the caller's errors are not retried; a stop ends the wait for a retry.
+"""How an execution runs its steps, in the emulator's own process: a job that fails with an internal error
+is retried with a new job as the step's RetryPolicies say (the caller's errors are not; a stop ends the wait
+for a retry), and a step reads an earlier step's properties as the SDK writes them.
 
-An internal error is a defect of the emulator, which no input can cause, so these tests make the Data
-Wrangler run fail on purpose (``processing.run``); everything else is the emulator's own code.
+An internal error is a defect of the emulator, which no input can cause, so these tests stand in for the
+Data Wrangler run (``processing.run``) and record what each job was given; everything else is the emulator's
+own code.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def policy(**fields) -> dict:
 
 @pytest.fixture
 def backend(monkeypatch):
-    """A SageMaker backend whose Data Wrangler runs fail as ``outcomes`` say, one entry per attempt."""
+    """A SageMaker backend whose Data Wrangler runs fail as ``outcomes`` say, one entry per attempt, and
+    which records in ``given`` the arguments each job was started with."""
     outcomes: list[Exception | None] = []
     uploaded: list[str] = []
 
@@ -48,22 +51,25 @@ def backend(monkeypatch):
             raise outcome
         return "part-00000.csv", b"a,b\n1,2\n"
 
-    monkeypatch.setattr(
-        processing,
-        "prepare",
-        lambda arguments, account: processing.ProcessingRun(
-            "{}", {}, "output", "csv", None, "s3://bucket/out"
-        ),
-    )
+    given: list[dict] = []
+
+    def prepare(arguments, account):
+        given.append(arguments)
+        return processing.ProcessingRun("{}", {}, "output", "csv", None, "s3://bucket/out")
+
+    monkeypatch.setattr(processing, "prepare", prepare)
     monkeypatch.setattr(processing, "run", run)
     monkeypatch.setattr(processing, "upload", lambda output, uri, account: uploaded.append(uri))
     sagemaker = models.Backend(REGION, ACCOUNT)
-    sagemaker.outcomes, sagemaker.uploaded = outcomes, uploaded
+    sagemaker.outcomes, sagemaker.uploaded, sagemaker.given = outcomes, uploaded, given
     return sagemaker
 
 
 def run_pipeline(backend, text: str, until=("Succeeded", "Failed", "Stopped"), seconds: float = 10):
-    backend.create_pipeline("p", "p", text, None, "", "arn:aws:iam::123456789012:role/r", [], None)
+    if "p" in {pipeline.pipeline_name for pipeline in backend.pipelines.values()}:
+        backend.update_pipeline("p", pipeline_definition=text)
+    else:
+        backend.create_pipeline("p", "p", text, None, "", "arn:aws:iam::123456789012:role/r", [], None)
     arn = backend.start_pipeline_execution_from({"PipelineName": "p"})
     deadline = time.monotonic() + seconds
     while backend.describe_pipeline_execution(arn)["PipelineExecutionStatus"] not in until:
@@ -176,3 +182,62 @@ def test_the_wait_grows_by_the_backoff_rate_until_the_policy_expires():
     assert expiring.delay(1, 0) == 60
     assert expiring.delay(2, 60) == 120  # 180 s after the start: still within three minutes
     assert expiring.delay(3, 180) is None
+
+
+def two_steps(read: str) -> str:
+    """A step ``first`` with an S3 output named ``train``, and a step ``second`` whose input is ``read``."""
+    first = {
+        "Name": "first",
+        "Type": "Processing",
+        "Arguments": {
+            "AppSpecification": {"ImageUri": "any"},
+            "ProcessingJobName": "first",
+            "ProcessingOutputConfig": {
+                "Outputs": [
+                    {"OutputName": "train", "S3Output": {"S3Uri": "s3://bucket/train", "LocalPath": "/o"}}
+                ]
+            },
+        },
+    }
+    second = {
+        "Name": "second",
+        "Type": "Processing",
+        "Arguments": {
+            "AppSpecification": {"ImageUri": "any"},
+            "ProcessingInputs": [{"InputName": "data", "S3Input": {"S3Uri": {"Get": read}}}],
+        },
+    }
+    return json.dumps({"Version": "2020-12-01", "Parameters": [], "Steps": [second, first]})
+
+
+def test_a_step_reads_an_earlier_step_s_properties_as_the_sdk_writes_them(backend):
+    arn, described = run_pipeline(
+        backend, two_steps("Steps.first.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri")
+    )
+    assert described["PipelineExecutionStatus"] == "Succeeded"
+    assert [step["StepName"] for step in backend.list_pipeline_execution_steps(arn)] == ["second", "first"]
+    assert backend.given[1]["ProcessingInputs"][0]["S3Input"]["S3Uri"] == "s3://bucket/train"
+
+    _, by_position = run_pipeline(
+        backend, two_steps("Steps.first.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri")
+    )
+    assert by_position["PipelineExecutionStatus"] == "Succeeded"
+    assert backend.given[3]["ProcessingInputs"][0]["S3Input"]["S3Uri"] == "s3://bucket/train"
+
+
+@pytest.mark.parametrize(
+    ("read", "reason"),
+    [
+        (
+            "Steps.first.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri",
+            "does not exist on the step (none at test)",
+        ),
+        ("Steps.first.TrainingJobName", "does not exist on the step (none at TrainingJobName)"),
+        ("Steps.first.Outputs[name]", "is not a property path the local emulator reads"),
+    ],
+)
+def test_a_property_the_step_does_not_have_fails_the_step_naming_it(backend, read, reason):
+    arn, described = run_pipeline(backend, two_steps(read))
+    assert described["PipelineExecutionStatus"] == "Failed"
+    second = next(s for s in backend.list_pipeline_execution_steps(arn) if s["StepName"] == "second")
+    assert second["FailureReason"] == f"property {read} {reason}"
