@@ -5,6 +5,7 @@ and errors."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -302,3 +303,57 @@ def test_a_question_mark_in_a_string_a_quoted_name_or_a_comment_is_not_a_placeho
     )
     with pytest.raises(engine.QueryFailed, match="expected 0 but found 1"):
         engine.bind_parameters("SELECT '?'", ["1"])
+
+
+def test_the_primary_work_group_lists_its_queries(emulator, table):
+    athena = emulator.client("athena")
+    group = athena.get_work_group(WorkGroup="primary")["WorkGroup"]
+    assert (group["Name"], group["State"]) == ("primary", "ENABLED")
+    _, query_id = query(athena, "SELECT 1")
+    assert query_id in athena.list_query_executions(WorkGroup="primary")["QueryExecutionIds"]
+    assert query_id in athena.list_query_executions()["QueryExecutionIds"]
+
+
+def test_stopping_a_running_query_cancels_it_and_interrupts_duckdb(emulator):
+    athena = emulator.client("athena")
+    query_id = athena.start_query_execution(
+        QueryString="SELECT count(*) FROM range(100000000000) AS a",  # minutes of work on DuckDB
+        ResultConfiguration={"OutputLocation": OUTPUT},
+    )["QueryExecutionId"]
+    deadline = time.monotonic() + 5
+    while (
+        athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"]
+        != "RUNNING"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+    athena.stop_query_execution(QueryExecutionId=query_id)
+    status = wait(athena, query_id)["Status"]
+    assert (status["State"], status["StateChangeReason"]) == ("CANCELLED", "Query was cancelled by user")
+    time.sleep(0.3)  # the interrupted engine ends without turning the query FAILED or writing a result
+    assert (
+        athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"]
+        == "CANCELLED"
+    )
+    listed = emulator.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=f"athena-results/{query_id}")
+    assert listed["KeyCount"] == 0
+
+
+def test_the_engine_stops_a_query_when_interrupted():
+    interrupts, outcome = [], []
+
+    def count() -> None:
+        try:
+            engine.run("SELECT count(*) FROM range(100000000000)", None, {}, on_start=interrupts.append)
+        except engine.QueryFailed as failure:
+            outcome.append(str(failure))
+
+    worker = threading.Thread(target=count)
+    worker.start()
+    while not interrupts:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    interrupts[0]()
+    worker.join(timeout=5)
+    assert not worker.is_alive() and outcome and "INTERRUPT" in outcome[0].upper()

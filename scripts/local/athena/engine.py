@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,10 +100,18 @@ def bind_parameters(sql: str, values: list[str]) -> str:
     return sql
 
 
-def run(sql: str, database: str | None, tables: dict[tuple[str, str], pa.Table]) -> Result:
+def run(
+    sql: str,
+    database: str | None,
+    tables: dict[tuple[str, str], pa.Table],
+    on_start: Callable[[Callable[[], None]], None] = lambda interrupt: None,
+) -> Result:
+    """The query's result; ``on_start`` is given a function that interrupts the query from another thread
+    (it then fails with DuckDB's interruption)."""
     import duckdb
 
     connection = duckdb.connect(config=OFFLINE)
+    on_start(connection.interrupt)
     try:
         connection.execute(f"ATTACH ':memory:' AS {CATALOG}")
         for number, ((db, table), data) in enumerate(tables.items()):

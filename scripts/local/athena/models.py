@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,11 @@ class QueryExecution:
         self.engine_ms = 0
         self.scanned_bytes = 0
         self.result: Result | None = None
+        self.interrupt: Callable[[], None] | None = None
+
+    def started(self, interrupt: Callable[[], None]) -> None:
+        """The engine runs the query; ``interrupt`` stops it."""
+        self.interrupt = interrupt
 
     @property
     def status(self) -> str:
@@ -116,6 +122,8 @@ class Backend(AthenaBackend):
         execution = self.get_query_execution(exec_id)
         if execution.state in ("QUEUED", "RUNNING"):
             execution.finish("CANCELLED", "Query was cancelled by user")
+            if execution.interrupt is not None:  # running on DuckDB: stop the work too
+                execution.interrupt()
 
     def _run(self, execution: QueryExecution) -> None:
         if execution.state != "QUEUED":
@@ -128,11 +136,13 @@ class Backend(AthenaBackend):
             execution.scanned_bytes = sum(data.nbytes for data in tables.values())
             generation = concurrency.generation()
             with concurrency.released_state():
-                result = run(sql, execution.database, tables)
+                result = run(sql, execution.database, tables, on_start=execution.started)
             if concurrency.generation() != generation or execution.state != "RUNNING":
                 return
             self._write_result(execution, result)
         except QueryFailed as failure:
+            if execution.state != "RUNNING":  # cancelled meanwhile: DuckDB's interruption is no failure
+                return
             error = {"ErrorCategory": failure.category, "ErrorType": failure.error_type, "Retryable": False,
                      "ErrorMessage": str(failure)}  # fmt: skip
             execution.finish("FAILED", str(failure), error)
