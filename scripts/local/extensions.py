@@ -12,8 +12,16 @@ import importlib
 
 from moto.core.base_backend import BackendDict
 
-_SERVICES = ("servicecatalog", "codecommit", "iam", "sagemaker", "athena")
-"""Services whose moto backend we replace with a subclass (``scripts.local.<name>.models``)."""
+_SERVICES = {
+    "servicecatalog": "servicecatalog_backends",
+    "codecommit": "codecommit_backends",
+    "iam": "iam_backends",
+    "sagemaker": "sagemaker_backends",
+    "athena": "athena_backends",
+    "awslambda": "lambda_backends",
+}
+"""Services whose moto backend (``moto.<name>.models.<backends>``) we replace with a subclass
+(``scripts.local.<name>.models.Backend``)."""
 
 _HANDLER_MODULES = (
     "scripts.local.servicecatalog.models",
@@ -32,11 +40,9 @@ def install() -> None:
         return
     from scripts.local import patches
 
-    for service in _SERVICES:
+    for service, backends in _SERVICES.items():
         ours = importlib.import_module(f"scripts.local.{service}.models")
-        replace_backend(
-            getattr(importlib.import_module(f"moto.{service}.models"), f"{service}_backends"), ours
-        )
+        replace_backend(getattr(importlib.import_module(f"moto.{service}.models"), backends), ours)
     for module in _HANDLER_MODULES:
         importlib.import_module(module)
     patches.apply()

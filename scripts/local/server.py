@@ -14,10 +14,10 @@ import threading
 import time
 from pathlib import Path
 
+from scripts.local import endpoint as own_endpoint
 from scripts.local.bootstrap import bootstrap
 from scripts.local.extensions import install
 from scripts.local.regions import RegionNotServedError
-from scripts.local.resources.custom import serve_responses_at
 
 
 def serve(port: int, region: str, state_file: Path) -> None:
@@ -27,7 +27,7 @@ def serve(port: int, region: str, state_file: Path) -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    serve_responses_at(endpoint)
+    own_endpoint.serve_at(endpoint)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -1,0 +1,1 @@
+"""Lambda functions that run: the deployed code, in a process per invocation (:mod:`.runtime`)."""

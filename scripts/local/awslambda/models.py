@@ -1,0 +1,63 @@
+"""Lambda whose Invoke runs the function (:mod:`.runtime`) instead of needing Docker or echoing.
+
+``RequestResponse`` runs the function and answers its payload, ``FunctionError: Unhandled`` when it failed,
+and the log's tail for ``LogType=Tail``; ``DryRun`` checks that the function could run; ``Event`` is queued
+and answered at once (:mod:`.invocations`).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.models import LambdaBackend
+
+from . import runtime
+
+
+class InvalidRuntimeException(LambdaClientError):
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidRuntimeException", message)
+
+
+class Backend(LambdaBackend):
+    def invoke(
+        self,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,
+        response_headers: Any,
+    ) -> bytes:
+        function = self.get_function(function_name, qualifier)
+        try:
+            runtime.check(function)
+        except runtime.UnsupportedRuntime as refused:
+            raise InvalidRuntimeException(str(refused)) from None
+        kind = _header(headers, "X-Amz-Invocation-Type") or "RequestResponse"
+        if kind == "DryRun":
+            return b""
+        if kind == "Event":
+            from .invocations import enqueue
+
+            enqueue(function, _bytes(body))
+            return b""
+        outcome = runtime.invoke(function, _bytes(body))
+        response_headers["x-amz-executed-version"] = "$LATEST"
+        response_headers["x-amz-log-result"] = base64.b64encode(outcome.log_tail.encode()).decode()
+        if outcome.function_error:
+            response_headers["x-amz-function-error"] = outcome.function_error
+        return outcome.payload
+
+
+def _header(headers: Any, name: str) -> str | None:
+    """A request header, whatever the case of its name (moto passes a dict or werkzeug's headers)."""
+    wanted = name.lower()
+    return next((value for key, value in dict(headers or {}).items() if key.lower() == wanted), None)
+
+
+def _bytes(body: Any) -> bytes:
+    if body is None:
+        return b"{}"
+    return body if isinstance(body, bytes) else str(body).encode()

@@ -1,0 +1,201 @@
+"""One invocation of a Lambda function, run as Lambda runs it: the deployed code, in a process of its own.
+
+The function's code (its zip, from ``ZipFile`` or the S3 object it was created from) is unpacked once per
+``CodeSha256``; each invocation starts :mod:`.bootstrap` there with the project's interpreter (which has
+boto3, as Lambda's Python runtime does) and an environment built from nothing: the function's variables,
+then the ones Lambda's runtime sets, credentials, and ``AWS_ENDPOINT_URL`` pointing back at the emulator.
+The function's ``Timeout`` is enforced by killing the process. Its output, framed by ``START``, ``END``
+and ``REPORT`` lines, goes to CloudWatch Logs, ``/aws/lambda/<name>``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from moto.logs.models import logs_backends
+
+from scripts.local import concurrency, endpoint
+
+BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+LOG_TAIL_BYTES = 4096
+_code_root: Path | None = None
+
+
+class UnsupportedRuntime(Exception):
+    """The function cannot run in the emulator; the message says why."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    request_id: str
+    payload: bytes
+    function_error: str | None
+    """``Unhandled`` when the function failed (the payload then describes the error), else None."""
+    log: str
+
+    @property
+    def log_tail(self) -> str:
+        """The last 4 KB of the log, as ``LogType=Tail`` returns it."""
+        return self.log.encode()[-LOG_TAIL_BYTES:].decode(errors="ignore")
+
+
+def check(function: Any) -> None:
+    """Refuse what the emulator cannot run: images, runtimes other than Python."""
+    if getattr(function, "package_type", "Zip") == "Image":
+        raise UnsupportedRuntime(
+            f"function {function.function_name} is a container image, which the local emulator does not run"
+        )
+    if not str(function.run_time or "").startswith("python3"):
+        raise UnsupportedRuntime(
+            f"runtime {function.run_time} of function {function.function_name} is not supported by the local "
+            "emulator, which runs Python functions only"
+        )
+
+
+def invoke(function: Any, event: bytes) -> Outcome:
+    """Run the function on ``event`` (JSON bytes) and wait for it, without the emulator's state lock."""
+    check(function)
+    request_id = str(uuid.uuid4())
+    started_at = datetime.now(UTC)
+    stream = f"{started_at:%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+    code = _unpacked(function)
+    with tempfile.TemporaryDirectory(prefix="lambda-invocation-") as scratch:
+        result_file = Path(scratch) / "result.json"
+        environment = _environment(function, code, request_id, stream, result_file, started_at)
+        started = time.monotonic()
+        with concurrency.released_state():
+            finished = _run(code, environment, event or b"{}", float(function.timeout))
+        seconds = time.monotonic() - started
+        output, timed_out, exit_code = finished
+        memory_mb = 0
+        if timed_out:
+            message = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%f}"[:-3] + "Z"
+            message += f" {request_id} Task timed out after {float(function.timeout):.2f} seconds"
+            payload, error, output = (
+                json.dumps({"errorMessage": message}),
+                "Unhandled",
+                output + message + "\n",
+            )
+        elif result_file.is_file():
+            outcome = json.loads(result_file.read_text())
+            memory_mb = outcome["max_memory_mb"]
+            payload = json.dumps(outcome["error"] if "error" in outcome else outcome["payload"])
+            error = "Unhandled" if "error" in outcome else None
+        else:
+            payload = json.dumps(
+                {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status "
+                    f"{exit_code}",
+                }
+            )
+            error = "Unhandled"
+    log = _log_lines(function, request_id, output, seconds, memory_mb)
+    _publish(function, stream, log, started_at)
+    return Outcome(request_id, payload.encode(), error, "".join(line + "\n" for line in log))
+
+
+def _run(code: Path, environment: dict[str, str], event: bytes, timeout: float) -> tuple[str, bool, int]:
+    """Output, whether it timed out, and exit code of the bootstrap on ``event``."""
+    try:
+        done = subprocess.run(
+            [sys.executable, str(BOOTSTRAP)],
+            cwd=code,
+            env=environment,
+            input=event,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as expired:  # subprocess.run has killed it
+        return (expired.stdout or b"").decode(errors="replace"), True, -9
+    return done.stdout.decode(errors="replace"), False, done.returncode
+
+
+def _environment(
+    function: Any, code: Path, request_id: str, stream: str, result_file: Path, started_at: datetime
+) -> dict[str, str]:
+    deadline_ms = int(started_at.timestamp() * 1000) + int(float(function.timeout) * 1000)
+    runtime = {
+        "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.function_name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.run_time}",
+        "AWS_REGION": function.region,
+        "AWS_DEFAULT_REGION": function.region,
+        "_HANDLER": function.handler,
+        "LAMBDA_TASK_ROOT": str(code),
+        "TZ": ":UTC",
+        "LANG": "en_US.UTF-8",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "_LOCAL_LAMBDA_REQUEST_ID": request_id,
+        "_LOCAL_LAMBDA_FUNCTION_ARN": function.function_arn,
+        "_LOCAL_LAMBDA_DEADLINE_MS": str(deadline_ms),
+        "_LOCAL_LAMBDA_RESULT": str(result_file),
+    }
+    if endpoint.current():
+        runtime["AWS_ENDPOINT_URL"] = endpoint.current()
+    return {**{str(k): str(v) for k, v in (function.environment_vars or {}).items()}, **runtime}
+
+
+def _unpacked(function: Any) -> Path:
+    """The function's code, unpacked once per code hash."""
+    global _code_root
+    if _code_root is None:
+        _code_root = Path(tempfile.mkdtemp(prefix="local-lambda-code-"))
+        atexit.register(shutil.rmtree, _code_root, True)
+    folder = _code_root / function.code_sha_256.replace("/", "_")
+    if not folder.is_dir():
+        partial = Path(tempfile.mkdtemp(dir=_code_root))
+        with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as archive:
+            archive.extractall(partial)
+        partial.rename(folder)
+    return folder
+
+
+def _log_lines(function: Any, request_id: str, output: str, seconds: float, memory_mb: int) -> list[str]:
+    milliseconds = seconds * 1000
+    report = (
+        f"REPORT RequestId: {request_id}\tDuration: {milliseconds:.2f} ms\tBilled Duration: "
+        f"{int(milliseconds) + 1} ms\tMemory Size: {function.memory_size} MB\tMax Memory Used: "
+        f"{memory_mb} MB"
+    )
+    return [
+        f"START RequestId: {request_id} Version: $LATEST",
+        *output.splitlines(),
+        f"END RequestId: {request_id}",
+        report,
+    ]
+
+
+def _publish(function: Any, stream: str, lines: list[str], started_at: datetime) -> None:
+    logs = logs_backends[function.account_id][function.region]
+    group = f"/aws/lambda/{function.function_name}"
+    if group not in logs.groups:
+        logs.create_log_group(group, {})
+    logs.create_log_stream(group, stream)
+    at = int(started_at.timestamp() * 1000)
+    logs.put_log_events(group, stream, [{"timestamp": at, "message": line} for line in lines])
