@@ -2,12 +2,12 @@
 provider a request and waits for its response at the request's ``ResponseURL``.
 
 The request goes to the ``ServiceToken``: an SNS topic gets it published (so its subscribers, a queue say,
-receive it); a Lambda function's request waits for whoever answers it, as the emulator does not run
-Lambda code yet (the event says so). The stack operation waits, apart from the API call, until a response
-arrives (PUT or POST of the provider's JSON to the URL) or the wait times out: ``ServiceTimeout`` seconds
-if the resource sets it, else ``LOCAL_CUSTOM_RESOURCE_TIMEOUT``, else AWS's hour. SUCCESS completes the
-resource (``Data`` answers ``Fn::GetAtt``); FAILED, an invalid response or the timeout fails it, and the
-stack rolls back.
+receive it); a Lambda function is invoked with it asynchronously, as CloudFormation invokes it (its code
+runs in the emulator, :mod:`scripts.local.awslambda`). The stack operation waits, apart from the API call,
+until a response arrives (PUT or POST of the provider's JSON to the URL) or the wait times out:
+``ServiceTimeout`` seconds if the resource sets it, else ``LOCAL_CUSTOM_RESOURCE_TIMEOUT``, else AWS's
+hour. SUCCESS completes the resource (``Data`` answers ``Fn::GetAtt``); FAILED, an invalid response or the
+timeout fails it, and the stack rolls back.
 
 moto instead starts the Lambda function in a thread and completes the resource at once, so a stack is
 complete before its provider has answered, and a FAILED response changes nothing.
@@ -25,6 +25,7 @@ from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.moto_api._internal import mock_random
 
+from scripts.local import endpoint
 from scripts.local.cloudformation.engine import ResourceFailed, record
 from scripts.local.cloudformation.workers import Wait
 from scripts.local.resources.common import InvalidRequest
@@ -32,16 +33,8 @@ from scripts.local.resources.common import InvalidRequest
 AWS_SERVICE_TIMEOUT_SECONDS = 3600
 TIMEOUT_VARIABLE = "LOCAL_CUSTOM_RESOURCE_TIMEOUT"
 
-_response_endpoint: str | None = None
 _waiting: dict[tuple[str, str], ProviderRequest] = {}
 """Requests waiting for their provider's response, by (stack id, logical id)."""
-
-
-def serve_responses_at(endpoint: str) -> None:
-    """Where providers send responses (the emulator's endpoint); unset, the URL names CloudFormation's
-    regional host, which moto's in-process mock answers."""
-    global _response_endpoint
-    _response_endpoint = endpoint.rstrip("/")
 
 
 class CustomResourceFailed(ResourceFailed):
@@ -134,7 +127,9 @@ def _deliver(token: str, body: dict[str, Any]) -> None:
     elif service == "lambda":
         from moto.awslambda.utils import get_backend
 
-        get_backend(account, region).get_function(token)  # a function that does not exist fails the resource
+        backend = get_backend(account, region)
+        backend.get_function(token)  # a function that does not exist fails the resource
+        backend.invoke(token, None, json.dumps(body), {"X-Amz-Invocation-Type": "Event"}, {})
     else:
         raise InvalidRequest(
             f"Invalid service token {token!r}: give the ARN of an SNS topic or a Lambda function"
@@ -158,7 +153,7 @@ def _timeout(properties: dict[str, Any]) -> float:
 
 
 def _response_url(region: str, stack_id: str, logical_id: str, request_id: str) -> str:
-    base = _response_endpoint or f"https://cloudformation.{region}.amazonaws.com"
+    base = endpoint.current() or f"https://cloudformation.{region}.amazonaws.com"
     query = f"stack={quote(stack_id, safe='')}&resource={quote(logical_id)}&request={request_id}"
     return f"{base}/cloudformation_{region}/cfnresponse?{query}"
 
@@ -277,14 +272,11 @@ class CustomResource(CloudFormationModel):
 
 
 def _announce_wait(region: str, body: dict[str, Any]) -> None:
-    """An IN_PROGRESS event saying what the stack now waits for (and, for a Lambda provider, that the
-    response must come from outside, since the emulator does not run Lambda code yet)."""
+    """An IN_PROGRESS event saying what the stack now waits for."""
     from moto.cloudformation.models import cloudformation_backends
 
     account = body["StackId"].split(":")[4]
     stack = cloudformation_backends[account][region].get_stack(body["StackId"])
     reason = f"Waiting for the provider's response to request {body['RequestId']} at {body['ResponseURL']}"
-    if ":lambda:" in body["ServiceToken"]:
-        reason += " (the local emulator does not run Lambda code yet: PUT the response to that URL yourself)"
     status = f"{body['RequestType'].upper()}_IN_PROGRESS"
     record(stack, body["LogicalResourceId"], body["ResourceType"], status, reason=reason)
