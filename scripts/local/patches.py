@@ -21,6 +21,7 @@ from moto.logs.responses import LogsResponse
 from moto.moto_server import threaded_moto_server
 from moto.s3.models import FakeBucket
 from moto.s3.responses import S3Response
+from moto.sqs.models import Queue as SqsQueue
 from moto.ssm.models import Parameter as SsmParameter
 from moto.utilities.tagging_service import TaggingService
 
@@ -399,6 +400,24 @@ def _filter_log_events(self: LogsResponse) -> str:
     return _original_filter_log_events(self)
 
 
+_original_add_message = SqsQueue.add_message
+
+
+def _add_message(self: SqsQueue, message: Any) -> None:
+    """``Queue.add_message`` runs the queue's Lambda event source mappings inside SendMessage, so a slow
+    function slowed the sender and a failing one was retried at once. Here the message is only queued,
+    and the mappings' poller runs on a thread of its own (:mod:`scripts.local.awslambda.event_sources`)."""
+    from scripts.local.awslambda import event_sources
+
+    mappings, self.lambda_event_source_mappings = self.lambda_event_source_mappings, {}
+    try:
+        _original_add_message(self, message)
+    finally:
+        self.lambda_event_source_mappings = mappings
+    if any(mapping.enabled for mapping in mappings.values()):
+        event_sources.poll_soon(self)
+
+
 PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod | classmethod], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
     (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
@@ -424,6 +443,7 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod |
     (convert_to_flask_response, "__call__", _flask_response),
     (threaded_moto_server, "create_backend_app", _create_backend_app),
     (LogsResponse, "filter_log_events", _filter_log_events),
+    (SqsQueue, "add_message", _add_message),
     (S3Response, "get_bucket_notification", _get_bucket_notification),
     (S3Response, "_notification_config_from_body", _notification_config_from_body),
 )
