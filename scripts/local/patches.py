@@ -6,6 +6,7 @@ them no longer exists, so a moto upgrade fails at start-up (and in the tests), n
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -19,7 +20,8 @@ from moto.core.base_backend import BackendDict
 from moto.core.utils import convert_to_flask_response
 from moto.logs.responses import LogsResponse
 from moto.moto_server import threaded_moto_server
-from moto.s3.models import FakeBucket
+from moto.s3 import notifications as s3_notifications
+from moto.s3.models import FakeBucket, S3Backend
 from moto.s3.responses import S3Response
 from moto.sqs.models import Queue as SqsQueue
 from moto.ssm.models import Parameter as SsmParameter
@@ -28,6 +30,7 @@ from moto.utilities.tagging_service import TaggingService
 from scripts.local import concurrency, failures
 from scripts.local.cloudformation import engine, parameters, references, tags, template
 from scripts.local.resources import custom
+from scripts.local.s3 import eventbridge as s3_eventbridge
 
 
 class MotoChangedError(RuntimeError):
@@ -418,6 +421,20 @@ def _add_message(self: SqsQueue, message: Any) -> None:
         event_sources.poll_soon(self)
 
 
+_original_complete_multipart_upload = S3Backend.complete_multipart_upload
+
+
+def _complete_multipart_upload(self: S3Backend, *args: Any, **kwargs: Any) -> Any:
+    """``S3Backend.complete_multipart_upload`` stores the object with ``put_object``, which sends an
+    ``ObjectCreated:Put`` event before the ``CompleteMultipartUpload`` one: two events (and two pipeline
+    runs) for one upload. S3 sends only the second; here the inner ``put_object`` sends nothing."""
+    self.put_object = functools.partial(S3Backend.put_object, self, disable_notification=True)
+    try:
+        return _original_complete_multipart_upload(self, *args, **kwargs)
+    finally:
+        del self.put_object
+
+
 PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod | classmethod], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
     (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
@@ -444,6 +461,8 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod |
     (threaded_moto_server, "create_backend_app", _create_backend_app),
     (LogsResponse, "filter_log_events", _filter_log_events),
     (SqsQueue, "add_message", _add_message),
+    (s3_notifications, "_send_event_bridge_message", s3_eventbridge.send),
+    (S3Backend, "complete_multipart_upload", _complete_multipart_upload),
     (S3Response, "get_bucket_notification", _get_bucket_notification),
     (S3Response, "_notification_config_from_body", _notification_config_from_body),
 )

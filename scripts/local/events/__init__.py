@@ -1,0 +1,1 @@
+"""EventBridge: events delivered to rules' targets apart from the request that produced them."""

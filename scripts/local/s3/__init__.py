@@ -1,0 +1,1 @@
+"""S3's behaviour beyond moto's: the events a bucket sends to EventBridge."""
