@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import time
 import zipfile
 
@@ -18,11 +19,15 @@ ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRol
 BUCKET = "sagemaker-us-east-1-123456789012"
 
 HANDLER = """
-import json, os, time
+import json, logging, os, time
 import boto3
+
+logger = logging.getLogger(__name__)
+logger.setLevel(logging.INFO)
 
 def handler(event, context):
     print("got", json.dumps(event))
+    logger.info("handling %s", sorted(event))
     action = event.get("action")
     if action == "fail":
         raise ValueError("the event asked to fail")
@@ -100,6 +105,7 @@ def test_the_deployed_code_runs_with_lambda_s_environment_and_context(emulator, 
     request_id = payload["context"]["request_id"]
     assert tail.startswith(f"START RequestId: {request_id} Version: $LATEST\ngot ")
     assert f"\nEND RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: " in tail
+    assert re.search(rf"\n\[INFO\]\t\d{{4}}-\d\d-\d\dT[\d:.]+Z\t{request_id}\thandling \['hello'\]\n", tail)
 
     events = emulator.client("logs").filter_log_events(logGroupName="/aws/lambda/echo")["events"]
     assert next(e["message"] for e in events if request_id in e["message"]).startswith("START RequestId")

@@ -11,6 +11,7 @@ project, so the handler sees only its own code and the environment's packages, a
 
 import importlib
 import json
+import logging
 import os
 import resource
 import sys
@@ -54,8 +55,22 @@ def error_of(error: BaseException) -> dict:
     }
 
 
+def log_to_stdout(request_id: str) -> None:
+    """Lambda's Python runtime gives the root logger a handler that prints each record to the function's
+    log as ``[LEVEL]\t<time>\t<request id>\t<message>``."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        logging.Formatter(
+            f"[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t{request_id}\t%(message)s", "%Y-%m-%dT%H:%M:%S"
+        )
+    )
+    handler.formatter.converter = time.gmtime
+    logging.getLogger().addHandler(handler)
+
+
 def main() -> None:
     sys.path.insert(0, os.getcwd())
+    log_to_stdout(os.environ["_LOCAL_LAMBDA_REQUEST_ID"])
     event = json.loads(sys.stdin.read() or "{}")
     try:
         function = handler_function()
