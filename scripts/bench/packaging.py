@@ -163,6 +163,42 @@ def fixed_costs(build: Path) -> dict[str, list[str]]:
     }
 
 
+def check_same_publication(endpoint: str, ours: str, cli: str, manifest: dict) -> None:
+    """The baseline is fair only if it publishes what `make package` does: the same keys, the same bytes
+    (the portfolio template equal as YAML: `aws cloudformation package` writes it in long form), the same
+    provisioning tags. Raise naming the first difference."""
+    import boto3
+    from cfnlint.decode import cfn_yaml
+
+    s3 = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing").client(
+        "s3", endpoint_url=endpoint, region_name=REGION
+    )
+
+    def published(bucket: str) -> dict[str, bytes]:
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"{PREFIX}/").get("Contents", [])
+        return {
+            entry["Key"]: s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read() for entry in listed
+        }
+
+    def tagged(bucket: str, key: str) -> bool:
+        tags = s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
+        return {"Key": "servicecatalog:provisioning", "Value": "true"} in tags
+
+    ours_objects, cli_objects = published(ours), published(cli)
+    if ours_objects.keys() != cli_objects.keys():
+        raise RuntimeError(
+            f"the baseline publishes {sorted(cli_objects)}, make package {sorted(ours_objects)}"
+        )
+    for item in manifest["objects"]:
+        key = item["key"]
+        if item["role"] == "portfolio-template":
+            same = cfn_yaml.loads(cli_objects[key].decode()) == cfn_yaml.loads(ours_objects[key].decode())
+        else:
+            same = cli_objects[key] == ours_objects[key]
+        if not same or tagged(cli, key) != item["tagged"] or tagged(ours, key) != item["tagged"]:
+            raise RuntimeError(f"the baseline publishes {key} unlike make package (bytes or tags differ)")
+
+
 def measure(emulator: Emulator, port: int, workdir: Path) -> dict[str, list[float]]:
     project = project_copy(workdir)
     make_env = no_aws_configuration(workdir)
@@ -195,6 +231,8 @@ def measure(emulator: Emulator, port: int, workdir: Path) -> dict[str, list[floa
         build = project / "build" / REGION
         script = baseline_script(f"bench-cli-{attempt}", build, workdir)
         runs["cli-first"].append(timed(["bash", str(script)], cli_env)[0])
+        manifest = json.loads((build / "manifest.json").read_text())
+        check_same_publication(emulator.state().endpoint, bucket, f"bench-cli-{attempt}", manifest)
         runs["cli-rerun"].append(timed(["bash", str(script)], cli_env)[0])
         for name, command in fixed_costs(build).items():
             runs.setdefault(name, []).append(timed(command, cli_env)[0])
