@@ -18,6 +18,7 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.base_backend import BackendDict
 from moto.core.utils import convert_to_flask_response
+from moto.events.responses import EventsHandler
 from moto.logs.responses import LogsResponse
 from moto.moto_server import threaded_moto_server
 from moto.s3 import notifications as s3_notifications
@@ -435,6 +436,26 @@ def _complete_multipart_upload(self: S3Backend, *args: Any, **kwargs: Any) -> An
         del self.put_object
 
 
+_EVENT_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
+
+
+def _test_event_pattern(self: EventsHandler) -> str:
+    """``EventsHandler.test_event_pattern`` answers nothing at all. Here the pattern is matched against the
+    event with the same matcher rules use, and an event without the fields EventBridge requires is refused
+    as EventBridge refuses it."""
+    from moto.events.exceptions import ValidationException
+    from moto.events.models import EventPattern
+
+    pattern = EventPattern.load(self._get_param("EventPattern"))
+    try:
+        event = json.loads(self._get_param("Event") or "")
+    except json.JSONDecodeError:
+        raise ValidationException("Parameter Event is not valid.") from None
+    if not isinstance(event, dict) or any(field not in event for field in _EVENT_FIELDS):
+        raise ValidationException("Parameter Event is not valid.")
+    return json.dumps({"Result": pattern.matches_event(event)})
+
+
 PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod | classmethod], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
     (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
@@ -463,6 +484,7 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod |
     (SqsQueue, "add_message", _add_message),
     (s3_notifications, "_send_event_bridge_message", s3_eventbridge.send),
     (S3Backend, "complete_multipart_upload", _complete_multipart_upload),
+    (EventsHandler, "test_event_pattern", _test_event_pattern),
     (S3Response, "get_bucket_notification", _get_bucket_notification),
     (S3Response, "_notification_config_from_body", _notification_config_from_body),
 )

@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.local.test_lambda_event_sources import queue
 from tests.local.test_lambda_runtime import code_zip, create
@@ -130,3 +131,56 @@ def test_a_slow_consumer_does_not_slow_the_upload(emulator, delivered):
     while "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="slow-done"):
         assert time.monotonic() < deadline, "the function never ran"
         time.sleep(0.05)
+
+
+S3_EVENT = {
+    "version": "0",
+    "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+    "detail-type": "Object Created",
+    "source": "aws.s3",
+    "account": "123456789012",
+    "time": "2026-12-02T04:00:00Z",
+    "region": "us-east-1",
+    "resources": [f"arn:aws:s3:::{BUCKET}"],
+    "detail": {
+        "version": "0",
+        "bucket": {"name": BUCKET},
+        "object": {"key": "feature-store-ingestion/incoming/abalone.csv", "size": 191873},
+        "reason": "PutObject",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("detail_pattern", "matches"),
+    [
+        ({"object": {"key": [{"prefix": "feature-store-ingestion/incoming/"}]}}, True),
+        ({"object": {"key": [{"prefix": "other/"}]}}, False),
+        ({"object": {"key": [{"suffix": ".csv"}]}}, True),
+        ({"object": {"key": [{"suffix": ".parquet"}]}}, False),
+        ({"reason": [{"anything-but": ["CopyObject"]}]}, True),
+        ({"reason": [{"anything-but": ["PutObject"]}]}, False),
+        ({"object": {"key": [{"wildcard": "feature-store-ingestion/*/abalone.csv"}]}}, True),
+        ({"object": {"key": [{"wildcard": "*/outgoing/*"}]}}, False),
+        ({"object": {"size": [{"numeric": [">", 0, "<=", 5368709120]}]}}, True),
+        ({"object": {"size": [{"numeric": ["<", 100]}]}}, False),
+        ({"object": {"version-id": [{"exists": False}]}}, True),
+        ({"object": {"key": [{"exists": False}]}}, False),
+        ({"bucket": {"name": [{"equals-ignore-case": BUCKET.upper()}]}}, True),
+        ({"bucket": {"name": [BUCKET, "another-bucket"]}}, True),
+    ],
+    ids=lambda value: json.dumps(value) if isinstance(value, dict) else str(value),
+)
+def test_test_event_pattern_answers_for_each_operator(emulator, detail_pattern, matches):
+    pattern = {"source": ["aws.s3"], "detail-type": ["Object Created"], "detail": detail_pattern}
+    answer = emulator.client("events").test_event_pattern(
+        EventPattern=json.dumps(pattern), Event=json.dumps(S3_EVENT)
+    )
+    assert answer["Result"] is matches
+
+
+def test_test_event_pattern_refuses_an_event_without_eventbridge_s_fields(emulator):
+    event = {key: value for key, value in S3_EVENT.items() if key != "account"}
+    with pytest.raises(ClientError) as refused:
+        emulator.client("events").test_event_pattern(EventPattern=pattern(), Event=json.dumps(event))
+    assert refused.value.response["Error"]["Message"] == "Parameter Event is not valid."
