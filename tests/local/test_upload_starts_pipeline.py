@@ -1,0 +1,140 @@
+"""An upload starts the project's pipeline, through what the product template deploys: S3's EventBridge
+event → the project's rule → its FIFO ingestion queue → the seed's handler, run from the function's code
+zip as packaged and published (never imported from project-seed/) → StartPipelineExecution → 4,177 records.
+
+The portfolio is deployed as `make package && make deploy` deploy it; the project's stack is created
+directly from the published product template (projects come with the next issue); the SageMaker pipeline
+is upserted by the seed's build.py, as the project's CodeBuild does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from scripts import abalone
+from tests.conftest import PROJECT_ROOT
+from tests.local.test_portfolio_deploy import copy_kit, package_and_deploy
+from tests.local.test_security import (
+    ACCOUNT,
+    DEFAULT_BUCKET,
+    REGION,
+    as_cfn_parameters,
+    project_parameters,
+)
+
+SEED = PROJECT_ROOT / "project-seed" / "s3-fs-ingestion"
+ABALONE_DATA = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
+PROJECT = "p-upload000001"
+PREFIX = "feature-store-ingestion/incoming/"
+
+pytestmark = pytest.mark.skipif(
+    not ABALONE_DATA.is_file(), reason="no copy of the public dataset beside the project"
+)
+
+
+@pytest.fixture(scope="module")
+def project(emulator, tmp_path_factory) -> dict[str, str]:
+    """The deployed portfolio, one project stack from the product template, its feature group and the
+    pipeline its build upserts; the stack's outputs."""
+    workspace = tmp_path_factory.mktemp("upload")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATA_BUCKETS", DEFAULT_BUCKET)
+        package_and_deploy(emulator, copy_kit(workspace / "kit"), workspace)
+    manifest = json.loads((workspace / "build" / REGION / "manifest.json").read_text())
+    parameters = project_parameters(PROJECT)
+    cloudformation, s3 = emulator.client("cloudformation"), emulator.client("s3")
+    stack = f"SC-{ACCOUNT}-pp-{PROJECT}"
+    cloudformation.create_stack(
+        StackName=stack,
+        TemplateURL=manifest["product_template_url"],
+        Parameters=as_cfn_parameters(parameters),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    [described] = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    assert described["StackStatus"] == "CREATE_COMPLETE", described.get("StackStatusReason")
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+
+    definition = json.loads((PROJECT_ROOT / "data" / "abalone.fg.json").read_text())
+    emulator.client("sagemaker").create_feature_group(
+        FeatureGroupName=parameters["FeatureGroupName"],
+        OnlineStoreConfig={"EnableOnlineStore": True},
+        OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{DEFAULT_BUCKET}/feature-store"}},
+        RoleArn=outputs["PipelineRoleArn"],
+        **definition,
+    )
+    flow = PROJECT_ROOT / "data" / "abalone.flow"
+    s3.put_object(Bucket=DEFAULT_BUCKET, Key=parameters["DataWranglerFlowKey"], Body=flow.read_bytes())
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": emulator.endpoint,
+        "SAGEMAKER_PROJECT_NAME": parameters["SageMakerProjectName"],
+        "SAGEMAKER_PROJECT_ID": PROJECT,
+        "SAGEMAKER_PIPELINE_NAME": outputs["PipelineName"],
+        "DW_FLOW_URL": f"s3://{DEFAULT_BUCKET}/{parameters['DataWranglerFlowKey']}",
+        "FEATURE_GROUP_NAME": parameters["FeatureGroupName"],
+        "PIPELINE_ROLE_ARN": outputs["PipelineRoleArn"],
+        "PROCESSING_JOB_PREFIX": f"sagemaker-fsi-{PROJECT}",
+        "PROCESSING_INSTANCE_TYPE": "ml.m5.4xlarge",
+        "ARTIFACT_BUCKET": outputs["ArtifactsBucketName"],
+    }
+    built = subprocess.run(
+        [sys.executable, "build.py"], cwd=SEED, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, built.stderr
+    csv = workspace / "abalone.csv"
+    abalone.write_prepared(abalone.read_raw(ABALONE_DATA), csv)
+    return {**outputs, "csv": str(csv), "group": parameters["FeatureGroupName"]}
+
+
+def executions(emulator, pipeline: str) -> list[dict]:
+    return emulator.client("sagemaker").list_pipeline_executions(PipelineName=pipeline)[
+        "PipelineExecutionSummaries"
+    ]
+
+
+def settled(emulator, pipeline: str, count: int, seconds: float = 60) -> list[dict]:
+    """The pipeline's executions once ``count`` exist and none runs."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = executions(emulator, pipeline)
+        done = len(found) >= count and all(e["PipelineExecutionStatus"] not in ("Executing",) for e in found)
+        if done or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_an_upload_under_the_prefix_starts_one_execution_that_lands_every_record(emulator, project):
+    s3 = emulator.client("s3")
+    started = time.monotonic()
+    with open(project["csv"], "rb") as body:
+        s3.put_object(Bucket=DEFAULT_BUCKET, Key=f"{PREFIX}abalone.csv", Body=body.read())
+    assert time.monotonic() - started < 1
+
+    [execution] = settled(emulator, project["PipelineName"], 1)
+    assert execution["PipelineExecutionStatus"] == "Succeeded", execution
+    runtime = emulator.client("sagemaker-featurestore-runtime")
+    record = runtime.get_record(FeatureGroupName=project["group"], RecordIdentifierValueAsString="4176")
+    assert {"FeatureName": "record_id", "ValueAsString": "4176"} in record["Record"]
+
+    s3.put_object(Bucket=DEFAULT_BUCKET, Key="elsewhere/abalone.csv", Body=b"record_id\n1\n")
+    s3.put_object(Bucket=DEFAULT_BUCKET, Key=f"{PREFIX}notes.txt", Body=b"not a csv")
+    with open(project["csv"], "rb") as body:  # a second file, its key with a space, unicode and a +
+        s3.put_object(Bucket=DEFAULT_BUCKET, Key=f"{PREFIX}day 2 ü+1.csv", Body=body.read())
+
+    found = settled(emulator, project["PipelineName"], 2)
+    assert [e["PipelineExecutionStatus"] for e in found] == ["Succeeded", "Succeeded"]
+    time.sleep(1)
+    assert len(executions(emulator, project["PipelineName"])) == 2  # the text file and the other prefix: none
+    parameters = emulator.client("sagemaker").list_pipeline_parameters_for_execution(
+        PipelineExecutionArn=found[0]["PipelineExecutionArn"]
+    )["PipelineParameters"]
+    assert {"Name": "InputDataUrl", "Value": f"s3://{DEFAULT_BUCKET}/{PREFIX}day 2 ü+1.csv"} in parameters
