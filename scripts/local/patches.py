@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda import models as lambda_models
+from moto.awslambda.models import LambdaFunction
 from moto.cloudformation import parsing as cloudformation_parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
@@ -456,6 +457,27 @@ def _test_event_pattern(self: EventsHandler) -> str:
     return json.dumps({"Result": pattern.matches_event(event)})
 
 
+_original_lambda_from_cloudformation = LambdaFunction.create_from_cloudformation_json.__func__
+_original_lambda_configuration = LambdaFunction.get_configuration
+
+
+def _lambda_from_cloudformation(cls, resource_name, cloudformation_json, *args, **kwargs):
+    """``LambdaFunction.create_from_cloudformation_json`` drops ``DeadLetterConfig`` and ``LoggingConfig``
+    (the product's function sets both); they are kept on the function for the runtime."""
+    from scripts.local.awslambda.models import keep_settings
+
+    function = _original_lambda_from_cloudformation(cls, resource_name, cloudformation_json, *args, **kwargs)
+    keep_settings(function, cloudformation_json.get("Properties", {}))
+    return function
+
+
+def _lambda_configuration(self: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``LambdaFunction.get_configuration`` with the settings moto drops, as Lambda shows them."""
+    from scripts.local.awslambda.models import described_settings
+
+    return {**_original_lambda_configuration(self, *args, **kwargs), **described_settings(self)}
+
+
 PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod | classmethod], ...] = (
     (FakeBucket, "get_permission", _bucket_permission),
     (lambda_models, "_validate_s3_bucket_and_key", _lambda_code_object),
@@ -485,6 +507,8 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod |
     (s3_notifications, "_send_event_bridge_message", s3_eventbridge.send),
     (S3Backend, "complete_multipart_upload", _complete_multipart_upload),
     (EventsHandler, "test_event_pattern", _test_event_pattern),
+    (LambdaFunction, "create_from_cloudformation_json", classmethod(_lambda_from_cloudformation)),
+    (LambdaFunction, "get_configuration", _lambda_configuration),
     (S3Response, "get_bucket_notification", _get_bucket_notification),
     (S3Response, "_notification_config_from_body", _notification_config_from_body),
 )

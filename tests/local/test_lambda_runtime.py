@@ -201,3 +201,37 @@ def test_a_failing_event_is_retried_then_sent_to_the_on_failure_destination(emul
         if e["message"].startswith("START ")
     ]
     assert len(starts) == 2  # the first attempt and MaximumRetryAttempts retries
+
+
+def test_a_failing_event_goes_to_the_function_s_dead_letter_queue_and_logs_to_its_log_group(
+    emulator, awslambda
+):
+    sqs, logs = emulator.client("sqs"), emulator.client("logs")
+    queue = sqs.create_queue(QueueName="function-dlq")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    logs.create_log_group(logGroupName="/project/start-ingestion")
+    create(
+        awslambda,
+        "with-dlq",
+        DeadLetterConfig={"TargetArn": queue_arn},
+        LoggingConfig={"LogFormat": "Text", "LogGroup": "/project/start-ingestion"},
+    )
+    configuration = awslambda.get_function_configuration(FunctionName="with-dlq")
+    assert configuration["DeadLetterConfig"] == {"TargetArn": queue_arn}
+    assert configuration["LoggingConfig"]["LogGroup"] == "/project/start-ingestion"
+    awslambda.put_function_event_invoke_config(FunctionName="with-dlq", MaximumRetryAttempts=0)
+
+    awslambda.invoke(FunctionName="with-dlq", InvocationType="Event", Payload=json.dumps({"action": "fail"}))
+    deadline, messages = time.monotonic() + 15, []
+    while not messages:
+        assert time.monotonic() < deadline, "no dead letter"
+        messages = sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"], WaitTimeSeconds=1).get(
+            "Messages", []
+        )
+    assert json.loads(messages[0]["Body"]) == {"action": "fail"}
+    attributes = {name: value["StringValue"] for name, value in messages[0]["MessageAttributes"].items()}
+    assert attributes["ErrorMessage"] == "the event asked to fail" and attributes["ErrorCode"] == "200"
+    lines = [e["message"] for e in logs.filter_log_events(logGroupName="/project/start-ingestion")["events"]]
+    assert any(line == f"START RequestId: {attributes['RequestID']} Version: $LATEST" for line in lines)

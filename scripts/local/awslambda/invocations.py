@@ -3,7 +3,8 @@
 As Lambda does: the call is answered 202 at once; the function runs apart from it; a failed run is retried
 ``MaximumRetryAttempts`` times (the function's ``EventInvokeConfig``, else 2), and an event older than
 ``MaximumEventAgeInSeconds`` is not run again; an event that still fails goes to the config's
-``DestinationConfig.OnFailure`` (an SQS queue or SNS topic) as an invocation record in AWS's shape. AWS waits
+``DestinationConfig.OnFailure`` (an SQS queue or SNS topic) as an invocation record in AWS's shape, and to
+the function's ``DeadLetterConfig`` target as the event itself with Lambda's error attributes. AWS waits
 about one minute, then two, between attempts; the emulator waits ``LOCAL_LAMBDA_RETRY_SECONDS`` (seconds
 for each retry, comma-separated; default ``1,2``) and keeps the count.
 """
@@ -59,6 +60,7 @@ def _attempt(account: str, region: str, arn: str, event: bytes, attempt: int, qu
         return
     condition = "RetriesExhausted" if attempt > retries else "EventAgeExceeded"
     _send(function, config, "OnFailure", _record(function, event, outcome, attempt, condition))
+    _dead_letter(function, event, outcome)
 
 
 def _event_invoke_config(function: Any) -> dict[str, Any]:
@@ -105,3 +107,28 @@ def _send(function: Any, config: dict[str, Any], outcome: str, record: dict) -> 
             "emulator (SQS and SNS are); the invocation record is dropped",
             flush=True,
         )
+
+
+def _dead_letter(function: Any, event: bytes, outcome: runtime.Outcome) -> None:
+    """The function's own ``DeadLetterConfig``: the event itself, with the ``RequestID``, ``ErrorCode`` and
+    ``ErrorMessage`` attributes Lambda gives a dead letter."""
+    target = (getattr(function, "dead_letter_config", None) or {}).get("TargetArn")
+    if not target:
+        return
+    service, region, account = target.split(":")[2:5]
+    error = json.loads(outcome.payload or b"{}")
+    attributes = {
+        "RequestID": {"DataType": "String", "StringValue": outcome.request_id},
+        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+        "ErrorMessage": {"DataType": "String", "StringValue": str(error.get("errorMessage", ""))[:1024]},
+    }
+    if service == "sqs":
+        from moto.sqs.models import sqs_backends
+
+        sqs_backends[account][region].send_message(
+            target.rsplit(":", 1)[1], event.decode(), message_attributes=attributes
+        )
+    elif service == "sns":
+        from moto.sns.models import sns_backends
+
+        sns_backends[account][region].publish(event.decode(), arn=target, message_attributes=attributes)

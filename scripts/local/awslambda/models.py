@@ -21,7 +21,34 @@ class InvalidRuntimeException(LambdaClientError):
         super().__init__("InvalidRuntimeException", message)
 
 
+KEPT_SETTINGS = {"DeadLetterConfig": "dead_letter_config", "LoggingConfig": "logging_config"}
+"""Function settings moto drops, which the runtime uses (a failed event's dead letter, the log group)."""
+
+
+def keep_settings(function: Any, given: dict[str, Any]) -> None:
+    for key, attribute in KEPT_SETTINGS.items():
+        if key in given:
+            setattr(function, attribute, given[key])
+
+
+def described_settings(function: Any) -> dict[str, Any]:
+    """The kept settings as GetFunctionConfiguration shows them."""
+    settings = {key: getattr(function, attribute, None) for key, attribute in KEPT_SETTINGS.items()}
+    return {key: value for key, value in settings.items() if value}
+
+
 class Backend(LambdaBackend):
+    def create_function(self, spec: dict[str, Any]) -> Any:
+        function = super().create_function(spec)
+        keep_settings(function, spec)
+        return function
+
+    def update_function_configuration(self, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
+        answer = super().update_function_configuration(function_name, qualifier, body)
+        function = self.get_function(function_name, qualifier)
+        keep_settings(function, body)
+        return {**(answer or {}), **described_settings(function)}
+
     def invoke(
         self,
         function_name: str,

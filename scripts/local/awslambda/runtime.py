@@ -5,7 +5,8 @@ The function's code (its zip, from ``ZipFile`` or the S3 object it was created f
 boto3, as Lambda's Python runtime does) and an environment built from nothing: the function's variables,
 then the ones Lambda's runtime sets, credentials, and ``AWS_ENDPOINT_URL`` pointing back at the emulator.
 The function's ``Timeout`` is enforced by killing the process. Its output, framed by ``START``, ``END``
-and ``REPORT`` lines, goes to CloudWatch Logs, ``/aws/lambda/<name>``.
+and ``REPORT`` lines, goes to CloudWatch Logs: the function's ``LoggingConfig.LogGroup``, else
+``/aws/lambda/<name>``.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def _environment(
         "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
-        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.function_name}",
+        "AWS_LAMBDA_LOG_GROUP_NAME": log_group(function),
         "AWS_LAMBDA_LOG_STREAM_NAME": stream,
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.run_time}",
@@ -159,6 +160,12 @@ def _environment(
     if endpoint.current():
         runtime["AWS_ENDPOINT_URL"] = endpoint.current()
     return {**{str(k): str(v) for k, v in (function.environment_vars or {}).items()}, **runtime}
+
+
+def log_group(function: Any) -> str:
+    """``LoggingConfig.LogGroup``, else Lambda's default ``/aws/lambda/<name>``."""
+    configured = (getattr(function, "logging_config", None) or {}).get("LogGroup")
+    return configured or f"/aws/lambda/{function.function_name}"
 
 
 def _unpacked(function: Any) -> Path:
@@ -193,7 +200,7 @@ def _log_lines(function: Any, request_id: str, output: str, seconds: float, memo
 
 def _publish(function: Any, stream: str, lines: list[str], started_at: datetime) -> None:
     logs = logs_backends[function.account_id][function.region]
-    group = f"/aws/lambda/{function.function_name}"
+    group = log_group(function)
     if group not in logs.groups:
         logs.create_log_group(group, {})
     logs.create_log_stream(group, stream)
