@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -34,6 +31,7 @@ from scripts import PROJECT_ROOT, abalone
 from scripts.bench.flow_runner import SHARED_ABALONE, abalone_frame
 from scripts.local import ACCOUNT_ID
 from scripts.local.process import Emulator, free_port
+from scripts.seed_build import SeedBuild
 
 REGION = "us-east-1"
 ROUNDS = 3
@@ -45,7 +43,6 @@ BUCKET = f"sagemaker-{REGION}-{ACCOUNT_ID}"
 GROUP = "abalone-fg"
 PIPELINE = "bench-pipeline"
 FLOW = PROJECT_ROOT / "data" / "abalone.flow"
-SEED = PROJECT_ROOT / "project-seed" / "s3-fs-ingestion"
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/service-role/AmazonSageMaker-ExecutionRole-bench"
 
 
@@ -111,25 +108,16 @@ def _set_up(clients: _Clients, endpoint: str) -> None:
         **definition,
     )
     clients.s3.put_object(Bucket=BUCKET, Key="flows/abalone.flow", Body=FLOW.read_bytes())
-    environment = {
-        **{key: value for key, value in os.environ.items() if not key.startswith("AWS_")},
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ENDPOINT_URL": endpoint,
-        "SAGEMAKER_PROJECT_NAME": "bench",
-        "SAGEMAKER_PROJECT_ID": "p-bench",
-        "SAGEMAKER_PIPELINE_NAME": PIPELINE,
-        "DW_FLOW_URL": f"s3://{BUCKET}/flows/abalone.flow",
-        "FEATURE_GROUP_NAME": GROUP,
-        "PIPELINE_ROLE_ARN": ROLE,
-        "PROCESSING_JOB_PREFIX": "bench",
-        "PROCESSING_INSTANCE_TYPE": "ml.m5.4xlarge",
-        "ARTIFACT_BUCKET": BUCKET,
-    }
-    built = subprocess.run(
-        [sys.executable, "build.py"], cwd=SEED, env=environment, capture_output=True, text=True, timeout=300
-    )
+    built = SeedBuild(
+        project_name="bench",
+        project_id="p-bench",
+        pipeline_name=PIPELINE,
+        flow_url=f"s3://{BUCKET}/flows/abalone.flow",
+        feature_group=GROUP,
+        role_arn=ROLE,
+        artifact_bucket=BUCKET,
+        processing_job_prefix="bench",
+    ).run(endpoint, REGION)
     if built.returncode:
         raise SystemExit(f"the seed's build.py failed: {built.stderr.strip().splitlines()[-1]}")
     while clients.sagemaker.describe_feature_group(FeatureGroupName=GROUP)["FeatureGroupStatus"] != "Created":

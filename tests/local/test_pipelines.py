@@ -5,10 +5,7 @@ Athena find every row; bad inputs fail the execution with a reason and write not
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 import time
 
@@ -16,9 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from scripts import abalone
+from scripts.seed_build import SeedBuild
 from tests.conftest import PROJECT_ROOT
 
-SEED = PROJECT_ROOT / "project-seed" / "s3-fs-ingestion"
 ABALONE_DATA = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
 BUCKET = "sagemaker-us-east-1-123456789012"
 PIPELINE = "sagemaker-fsi-p-local1-pipeline"
@@ -81,25 +78,16 @@ def seeded(emulator, tmp_path_factory) -> dict:
     s3.put_object(
         Bucket=BUCKET, Key="flows/abalone.flow", Body=(PROJECT_ROOT / "data" / "abalone.flow").read_bytes()
     )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": emulator.endpoint,
-        "SAGEMAKER_PROJECT_NAME": "local",
-        "SAGEMAKER_PROJECT_ID": "p-local1",
-        "SAGEMAKER_PIPELINE_NAME": PIPELINE,
-        "DW_FLOW_URL": f"s3://{BUCKET}/flows/abalone.flow",
-        "FEATURE_GROUP_NAME": GROUP,
-        "PIPELINE_ROLE_ARN": ROLE,
-        "PROCESSING_JOB_PREFIX": "sagemaker-fsi-p-local1",
-        "PROCESSING_INSTANCE_TYPE": "ml.m5.4xlarge",
-        "ARTIFACT_BUCKET": BUCKET,
-    }
-    built = subprocess.run(
-        [sys.executable, "build.py"], cwd=SEED, env=env, capture_output=True, text=True, timeout=120
-    )
+    built = SeedBuild(
+        project_name="local",
+        project_id="p-local1",
+        pipeline_name=PIPELINE,
+        flow_url=f"s3://{BUCKET}/flows/abalone.flow",
+        feature_group=GROUP,
+        role_arn=ROLE,
+        artifact_bucket=BUCKET,
+        processing_job_prefix="sagemaker-fsi-p-local1",
+    ).run(emulator.endpoint, "us-east-1", timeout=120)
     assert built.returncode == 0, built.stderr
     prepared = tmp_path_factory.mktemp("abalone") / "abalone.csv"
     abalone.write_prepared(abalone.read_raw(ABALONE_DATA), prepared)

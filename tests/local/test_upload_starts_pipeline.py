@@ -10,14 +10,12 @@ is upserted by the seed's build.py, as the project's CodeBuild does.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 
 from scripts import abalone
+from scripts.seed_build import SeedBuild
 from tests.conftest import PROJECT_ROOT
 from tests.local.test_portfolio_deploy import copy_kit, package_and_deploy
 from tests.local.test_security import (
@@ -28,7 +26,6 @@ from tests.local.test_security import (
     project_parameters,
 )
 
-SEED = PROJECT_ROOT / "project-seed" / "s3-fs-ingestion"
 ABALONE_DATA = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
 PROJECT = "p-upload000001"
 PREFIX = "feature-store-ingestion/incoming/"
@@ -70,25 +67,16 @@ def project(emulator, tmp_path_factory) -> dict[str, str]:
     )
     flow = PROJECT_ROOT / "data" / "abalone.flow"
     s3.put_object(Bucket=DEFAULT_BUCKET, Key=parameters["DataWranglerFlowKey"], Body=flow.read_bytes())
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ENDPOINT_URL": emulator.endpoint,
-        "SAGEMAKER_PROJECT_NAME": parameters["SageMakerProjectName"],
-        "SAGEMAKER_PROJECT_ID": PROJECT,
-        "SAGEMAKER_PIPELINE_NAME": outputs["PipelineName"],
-        "DW_FLOW_URL": f"s3://{DEFAULT_BUCKET}/{parameters['DataWranglerFlowKey']}",
-        "FEATURE_GROUP_NAME": parameters["FeatureGroupName"],
-        "PIPELINE_ROLE_ARN": outputs["PipelineRoleArn"],
-        "PROCESSING_JOB_PREFIX": f"sagemaker-fsi-{PROJECT}",
-        "PROCESSING_INSTANCE_TYPE": "ml.m5.4xlarge",
-        "ARTIFACT_BUCKET": outputs["ArtifactsBucketName"],
-    }
-    built = subprocess.run(
-        [sys.executable, "build.py"], cwd=SEED, env=environment, capture_output=True, text=True, timeout=120
-    )
+    built = SeedBuild(
+        project_name=parameters["SageMakerProjectName"],
+        project_id=PROJECT,
+        pipeline_name=outputs["PipelineName"],
+        flow_url=f"s3://{DEFAULT_BUCKET}/{parameters['DataWranglerFlowKey']}",
+        feature_group=parameters["FeatureGroupName"],
+        role_arn=outputs["PipelineRoleArn"],
+        artifact_bucket=outputs["ArtifactsBucketName"],
+        processing_job_prefix=f"sagemaker-fsi-{PROJECT}",
+    ).run(emulator.endpoint, REGION, timeout=120)
     assert built.returncode == 0, built.stderr
     csv = workspace / "abalone.csv"
     abalone.write_prepared(abalone.read_raw(ABALONE_DATA), csv)
