@@ -68,15 +68,7 @@ def ingest(
     invoked_at = datetime.now(UTC)
     if "OfflineStore" in targets:
         batch = batches.checked(definition, _string_table(definition, [values for _, values in timed]))
-        offline_store.write(
-            account,
-            offline_location,
-            definition.features,
-            batch.typed,
-            batch.event_seconds,
-            False,
-            invoked_at,
-        )
+        offline_store.write(account, offline_location, definition.features, batch, False, invoked_at)
     if "OnlineStore" in targets:
         for at, values in timed:
             online.put(
@@ -97,15 +89,7 @@ def ingest_table(
     batch: TypedBatch = batches.checked(definition, table)
     checked_at = time.perf_counter()
     if "OfflineStore" in targets:
-        offline_store.write(
-            account,
-            offline_location,
-            definition.features,
-            batch.typed,
-            batch.event_seconds,
-            False,
-            datetime.now(UTC),
-        )
+        offline_store.write(account, offline_location, definition.features, batch, False, datetime.now(UTC))
     written_at = time.perf_counter()
     if "OnlineStore" in targets:
         online.put_batch(definition.name, batch)
@@ -120,15 +104,7 @@ def write_deletion(
     """DeleteRecord's row in the offline store: the identifier and event time, ``is_deleted`` true."""
     row = {definition.record_identifier: record_id, definition.event_time: at}
     batch = batches.checked(definition, _string_table(definition, [row]))
-    offline_store.write(
-        account,
-        offline_location,
-        definition.features,
-        batch.typed,
-        batch.event_seconds,
-        True,
-        datetime.now(UTC),
-    )
+    offline_store.write(account, offline_location, definition.features, batch, True, datetime.now(UTC))
 
 
 def _targets(

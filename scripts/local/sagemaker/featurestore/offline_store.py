@@ -19,8 +19,9 @@ from scripts.local import s3_objects
 from .definitions import arrow_type
 
 if TYPE_CHECKING:  # imported where used: the emulator starts without them until records are written
-    import numpy as np
     import pyarrow as pa
+
+    from .batches import TypedBatch
 
 GLUE_TYPES = {"Integral": "bigint", "Fractional": "double", "String": "string"}
 
@@ -45,18 +46,17 @@ def write(
     account: str,
     location: str,
     features: dict[str, str],
-    typed: pa.Table,
-    event_seconds: np.ndarray,
+    batch: TypedBatch,
     deleted: bool,
     invoked_at: datetime,
 ) -> None:
-    """Write the records of ``typed`` (feature columns of their types; a feature it lacks is NULL), each
-    with its event time, as one file per hourly partition of the event time."""
+    """Write the batch's records (its typed columns; a feature it lacks is NULL) as one file per hourly
+    partition of their event times."""
     import numpy as np
     import pyarrow as pa
 
-    hours = np.floor(event_seconds / 3600).astype(np.int64)
-    table = _with_added_columns(features, typed, deleted, invoked_at, written_at := datetime.now(UTC))
+    hours = np.floor(batch.event_seconds / 3600).astype(np.int64)
+    table = _with_added_columns(features, batch.typed, deleted, invoked_at, written_at := datetime.now(UTC))
     for hour in np.unique(hours):
         at = datetime.fromtimestamp(int(hour) * 3600, UTC)
         partition = f"year={at:%Y}/month={at:%m}/day={at:%d}/hour={at:%H}"
