@@ -185,13 +185,12 @@ class PipelineBackendMixin:
         """The pipeline's executions, filtered by creation time and sorted as the request says (default:
         newest first)."""
         pipeline = get_pipeline_from_name(self.pipelines, request["PipelineName"])
-        executions = list(pipeline.pipeline_executions.values())
-        if request.get("CreatedAfter"):
-            after = _as_datetime(request["CreatedAfter"])
-            executions = [e for e in executions if _to_millisecond(e.start_time) > after]
-        if request.get("CreatedBefore"):
-            before = _as_datetime(request["CreatedBefore"])
-            executions = [e for e in executions if _to_millisecond(e.start_time) < before]
+        executions = _created_between(
+            pipeline.pipeline_executions.values(),
+            lambda e: e.start_time,
+            request.get("CreatedAfter"),
+            request.get("CreatedBefore"),
+        )
         by_arn = request.get("SortBy") == "PipelineExecutionArn"
         executions.sort(
             key=(lambda e: e.arn) if by_arn else (lambda e: e.start_time),
@@ -317,17 +316,16 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
         return self.feature_group(feature_group_name).describe()
 
     def list_feature_groups_matching(self, request: dict[str, Any]) -> list[dict[str, Any]]:
-        groups = list(self.feature_groups.values())
+        groups = _created_between(
+            self.feature_groups.values(),
+            lambda g: g.creation_time,
+            request.get("CreationTimeAfter"),
+            request.get("CreationTimeBefore"),
+        )
         if request.get("NameContains"):
             groups = [g for g in groups if request["NameContains"] in g.definition.name]
         if request.get("FeatureGroupStatusEquals"):
             groups = [g for g in groups if g.status == request["FeatureGroupStatusEquals"]]
-        if request.get("CreationTimeAfter"):
-            after = _as_datetime(request["CreationTimeAfter"])
-            groups = [g for g in groups if _to_millisecond(g.creation_time) > after]
-        if request.get("CreationTimeBefore"):
-            before = _as_datetime(request["CreationTimeBefore"])
-            groups = [g for g in groups if _to_millisecond(g.creation_time) < before]
         key = {"Name": lambda g: g.definition.name, "FeatureGroupStatus": lambda g: g.status}.get(
             request.get("SortBy") or "CreationTime", lambda g: g.creation_time
         )
@@ -480,6 +478,18 @@ class Backend(PipelineBackendMixin, SageMakerModelBackend):
 
 def _as_datetime(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), UTC)
+
+
+def _created_between(items: Any, created: Any, after: Any, before: Any) -> list[Any]:
+    """``items`` created strictly after ``after`` and before ``before`` (either may be None), compared at
+    the API's millisecond precision."""
+    low, high = (_as_datetime(bound) if bound else None for bound in (after, before))
+    return [
+        item
+        for item in items
+        if (low is None or _to_millisecond(created(item)) > low)
+        and (high is None or _to_millisecond(created(item)) < high)
+    ]
 
 
 def _to_millisecond(moment: datetime) -> datetime:
