@@ -12,7 +12,9 @@ latest write of the latest event time.
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -42,11 +44,12 @@ class _BatchLayer:
             order = np.lexsort((np.arange(len(batch)), batch.event_seconds)).tolist()
             self.rows = dict(zip([identifiers[row] for row in order], order, strict=True))
 
-    def find(self, record_id: int | str) -> StoredRecord | None:
-        row = self.rows.get(record_id)
-        if row is None:
-            return None
-        return StoredRecord(float(self.batch.event_seconds[row]), self.sequence, self.batch.values(row))
+    def order(self, row: int) -> tuple[float, int]:
+        """Where the row's record stands among writes: its event time, then this batch's sequence."""
+        return float(self.batch.event_seconds[row]), self.sequence
+
+    def record(self, row: int) -> StoredRecord:
+        return StoredRecord(*self.order(row), self.batch.values(row))
 
 
 class OnlineStore:
@@ -89,7 +92,15 @@ class OnlineStore:
             writes[record_id] = record
 
     def _latest(self, group: str, record_id: int | str) -> StoredRecord | None:
-        candidates = [self._writes.get(group, {}).get(record_id)]
-        candidates += [layer.find(record_id) for layer in self._batches.get(group, [])]
-        found = [candidate for candidate in candidates if candidate is not None]
-        return max(found, key=lambda record: (record.event_time, record.sequence), default=None)
+        """The winning record; only its values are read out of its batch."""
+        found: list[tuple[tuple[float, int], Callable[[], StoredRecord]]] = []
+        written = self._writes.get(group, {}).get(record_id)
+        if written is not None:
+            found.append(((written.event_time, written.sequence), lambda: written))
+        for layer in self._batches.get(group, []):
+            row = layer.rows.get(record_id)
+            if row is not None:
+                found.append((layer.order(row), functools.partial(layer.record, row)))
+        if not found:
+            return None
+        return max(found, key=lambda candidate: candidate[0])[1]()
