@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from scripts.assemble import SourceLayout
 from scripts.aws import AwsContext
-from scripts.fidelity.gate import SuitesRun, Verdict
+from scripts.fidelity.gate import SuitesRun, judge, load_expectations
 from scripts.lint import CleanLintCache
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,25 +41,30 @@ _AWS_VARIABLES = (
 
 MOTO_SUITES_TEST = "tests/test_moto_suites.py::test_moto_suites_pass_with_the_extensions"
 MOTO_SUITES_RUN = pytest.StashKey[SuitesRun]()
-MOTO_SUITES_VERDICT = pytest.StashKey[Verdict]()
+
+
+def _start_moto_suites(config: pytest.Config, test_ids) -> None:
+    """moto's own suites (the fidelity gate) run in a process of their own for minutes: started as soon as
+    collection shows the gate's test is selected, they run beside the rest of the suite. With pytest-xdist
+    the controller starts them, and the worker given the gate's test waits for their outcome."""
+    if MOTO_SUITES_RUN not in config.stash and MOTO_SUITES_TEST in test_ids:
+        config.stash[MOTO_SUITES_RUN] = SuitesRun.start()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """moto's own suites (the fidelity gate) run in a process of their own for over a minute: started as
-    soon as collection shows the gate's test is selected, they run beside the rest of the suite."""
-    if any(item.nodeid == MOTO_SUITES_TEST for item in session.items):
-        session.config.stash[MOTO_SUITES_RUN] = SuitesRun()
+    if not hasattr(session.config, "workerinput"):
+        _start_moto_suites(session.config, {item.nodeid for item in session.items})
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids) -> None:
+    _start_moto_suites(node.config, set(ids))
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    verdict = config.stash.get(MOTO_SUITES_VERDICT, None)
-    if verdict is not None:
-        terminalreporter.write_line(verdict.summary())
-
-
-@pytest.fixture(scope="session")
-def moto_suites_run(request) -> SuitesRun:
-    return request.config.stash[MOTO_SUITES_RUN]
+    run = config.stash.get(MOTO_SUITES_RUN, None)
+    if run is not None and run.finished():
+        terminalreporter.write_line(judge(run.outcomes(), load_expectations()).summary())
 
 
 @pytest.fixture(autouse=True)

@@ -9,14 +9,14 @@ import re
 import pytest
 
 from scripts.fidelity import gate, suites
-from scripts.fidelity.gate import ExpectationsFileError, judge, load_expectations
-from tests.conftest import MOTO_SUITES_VERDICT, PROJECT_ROOT
+from scripts.fidelity.gate import ExpectationsFileError, SuitesRun, judge, load_expectations
+from tests.conftest import PROJECT_ROOT
 
 
-def test_moto_suites_pass_with_the_extensions(request, moto_suites_run):
-    verdict = judge(moto_suites_run.outcomes(), load_expectations())
-    request.config.stash[MOTO_SUITES_VERDICT] = verdict
-    assert verdict.ok, "\n".join([*verdict.problems(), f"output: {moto_suites_run.log}"])
+def test_moto_suites_pass_with_the_extensions():
+    run = SuitesRun()  # started by tests/conftest.py as the session began
+    verdict = judge(run.outcomes(), load_expectations())
+    assert verdict.ok, "\n".join([*verdict.problems(), f"output: {run.log}"])
     assert verdict.passed > 800  # the suites ran, not an empty selection
 
 

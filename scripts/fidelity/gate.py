@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,39 +104,62 @@ def judge(outcomes: dict[str, str], expected: dict[str, str]) -> Verdict:
 
 
 class SuitesRun:
-    """One run of the suites in a child process, started at once so it can overlap other work."""
+    """One run of the suites in a child process, started at once so it can overlap other work.
+
+    The run leaves its outcomes, then its exit status, in files under ``root``, so any process can wait for
+    it: the one that started it, or a pytest-xdist worker whose test judges it."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or suites_root()
-        if not (self.root / "pytest.ini").is_file():
-            raise SuitesNotFetchedError(self.root)
         self.outcomes_file = self.root / "outcomes.json"
+        self.exit_file = self.root / "exit-status"
         self.log = self.root / "last-run.log"
-        self.outcomes_file.unlink(missing_ok=True)
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
+
+    @classmethod
+    def start(cls, root: Path | None = None) -> SuitesRun:
+        run = cls(root)
+        if not (run.root / "pytest.ini").is_file():
+            raise SuitesNotFetchedError(run.root)
+        run.outcomes_file.unlink(missing_ok=True)
+        run.exit_file.unlink(missing_ok=True)
+        with run.log.open("w") as log:
+            process = subprocess.Popen(
                 [
                     sys.executable, "-m", "pytest", "-q", "-p", "scripts.fidelity.plugin",
-                    f"--timeout={TEST_TIMEOUT_SECONDS}", *test_paths(self.root),
+                    f"--timeout={TEST_TIMEOUT_SECONDS}", *test_paths(run.root),
                 ],
-                cwd=self.root,
-                env=_environment(self.outcomes_file),
+                cwd=run.root,
+                env=_environment(run.outcomes_file),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
+        threading.Thread(target=run._record_exit, args=(process,), daemon=True).start()
+        return run
+
+    def _record_exit(self, process: subprocess.Popen) -> None:
+        try:
+            status = process.wait(timeout=RUN_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            status = "timeout"
+        self.exit_file.write_text(str(status))
+
+    def finished(self) -> bool:
+        return self.exit_file.is_file()
 
     def outcomes(self) -> dict[str, str]:
-        try:
-            self.process.wait(timeout=RUN_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        deadline = time.monotonic() + RUN_TIMEOUT_SECONDS + 30
+        while not self.finished():
+            if time.monotonic() > deadline:
+                raise KitError(f"moto's own suites never reported an end: see {self.log}")
+            time.sleep(0.25)
+        status = self.exit_file.read_text()
+        if status == "timeout":
             raise KitError(
                 f"moto's own suites ran longer than {RUN_TIMEOUT_SECONDS} s and were stopped: see {self.log}"
-            ) from None
-        if not self.outcomes_file.is_file():
-            raise KitError(
-                f"moto's own suites did not run to the end (exit {self.process.returncode}): see {self.log}"
             )
+        if not self.outcomes_file.is_file():
+            raise KitError(f"moto's own suites did not run to the end (exit {status}): see {self.log}")
         return json.loads(self.outcomes_file.read_text())
 
 
@@ -161,7 +186,7 @@ def _environment(outcomes_file: Path) -> dict[str, str]:
 
 
 def main() -> None:
-    run = SuitesRun()
+    run = SuitesRun.start()
     print(f"Running moto's own suites from {run.root} (about two minutes)", flush=True)
     verdict = judge(run.outcomes(), load_expectations())
     if not verdict.ok:
