@@ -8,7 +8,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,12 +15,9 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts import PROJECT_ROOT, deploy
+from scripts import project_stack
 from scripts.assemble import SourceLayout
-from scripts.aws import AwsContext
-from scripts.package import package
-from scripts.staging_bucket import staging_location
-from scripts.staging_policy import parse_publishers
+from scripts.project_stack import copy_kit, emulator_environment, package_and_deploy
 
 STACK = "sagemaker-fs-ingestion-portfolio"
 LAUNCH_ROLE = "AmazonSageMakerServiceCatalogProductsLaunchRole"
@@ -29,56 +25,11 @@ USE_ROLE = "AmazonSageMakerServiceCatalogProductsUseRole"
 EXECUTION_ROLE = "AmazonSageMaker-ExecutionRole-local"
 
 
-def emulator_environment(emulator, tmp: Path) -> dict[str, str]:
-    empty = tmp / "aws-config"
-    empty.write_text("")
-    return {
-        "AWS_ENDPOINT_URL": emulator.endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": emulator.region,
-        "AWS_CONFIG_FILE": str(empty),
-        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
 @contextlib.contextmanager
 def pointed_at(emulator, tmp: Path):
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "REGION", "CFN_BUCKET_NAME"):
-            patch.delenv(name, raising=False)
-        for name, value in emulator_environment(emulator, tmp).items():
-            patch.setenv(name, value)
+    """The environment pointed at the emulator, and a MonkeyPatch for what a test sets on top of it."""
+    with project_stack.pointed_at(emulator.endpoint, tmp), pytest.MonkeyPatch.context() as patch:
         yield patch
-
-
-def package_and_deploy(emulator, kit: SourceLayout, tmp: Path) -> str:
-    """``make package && make deploy`` in-process; returns what they printed."""
-    output = io.StringIO()
-    with pointed_at(emulator, tmp) as patch, contextlib.redirect_stdout(output):
-        aws = AwsContext.from_environment()
-        staging = staging_location(aws)
-        package(
-            aws,
-            bucket=staging.bucket,
-            prefix=staging.prefix,
-            layout=kit,
-            build_root=tmp / "build",
-            publishers=parse_publishers(os.environ.get("PUBLISHERS")),
-        )
-        patch.setattr(sys, "argv", ["deploy", "--build-dir", str(tmp / "build")])
-        deploy.main()
-    return output.getvalue()
-
-
-def copy_kit(root: Path) -> SourceLayout:
-    for part in ("cfn-templates", "project-seed"):
-        shutil.copytree(
-            PROJECT_ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache")
-        )
-    shutil.copy(PROJECT_ROOT / "VERSION", root / "VERSION")
-    return SourceLayout(root)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +44,7 @@ def kit(workspace) -> SourceLayout:
 
 @pytest.fixture(scope="module")
 def first_deploy(emulator, kit, workspace) -> str:
-    return package_and_deploy(emulator, kit, workspace)
+    return package_and_deploy(emulator.endpoint, kit, workspace)
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +209,7 @@ def test_artifact_of_an_unknown_product_is_not_found(emulator, outputs):
 def aws_cli(emulator, workspace, *arguments: str) -> dict:
     completed = subprocess.run(
         [str(Path(sys.executable).parent / "aws"), *arguments, "--output", "json"],
-        env={"PATH": os.environ["PATH"], **emulator_environment(emulator, workspace)},
+        env={"PATH": os.environ["PATH"], **emulator_environment(emulator.endpoint, workspace)},
         capture_output=True,
         text=True,
         timeout=60,
@@ -282,7 +233,7 @@ def test_the_aws_cli_sees_the_stack_product_bucket_and_policies(emulator, output
     )
     listing = subprocess.run(
         [str(Path(sys.executable).parent / "aws"), "s3", "ls"],
-        env={"PATH": os.environ["PATH"], **emulator_environment(emulator, workspace)},
+        env={"PATH": os.environ["PATH"], **emulator_environment(emulator.endpoint, workspace)},
         capture_output=True,
         text=True,
         timeout=60,
@@ -299,7 +250,7 @@ def test_deploy_turns_on_s3_events_for_the_allowed_bucket_and_keeps_its_notifica
 
 
 def test_deploying_again_changes_nothing(emulator, kit, workspace, outputs):
-    printed = package_and_deploy(emulator, kit, workspace)
+    printed = package_and_deploy(emulator.endpoint, kit, workspace)
     assert f"No changes to deploy: stack {STACK} is up to date" in printed
     assert f"  s3://sagemaker-us-east-1-{emulator.account}: S3 events already go to EventBridge" in printed
 
@@ -309,7 +260,7 @@ def test_a_new_release_adds_an_artifact_and_keeps_the_old_one(emulator, kit, wor
     major, minor, _ = first.split(".")
     second = f"{major}.{int(minor) + 1}.0"
     (kit.root / "VERSION").write_text(f"{second}\n")
-    printed = package_and_deploy(emulator, kit, workspace)
+    printed = package_and_deploy(emulator.endpoint, kit, workspace)
     assert f"Stack {STACK}: UPDATE_COMPLETE" in printed
     details = emulator.client("servicecatalog").list_provisioning_artifacts(ProductId=outputs["ProductId"])
     artifacts = [(d["Id"], d["Name"]) for d in details["ProvisioningArtifactDetails"]]

@@ -21,12 +21,19 @@ from botocore.exceptions import ClientError
 from scripts import PROJECT_ROOT
 from scripts.cfn_yaml import loads
 from scripts.local.cloudformation.rules import failed_assertions
-from tests.local.test_portfolio_deploy import copy_kit, package_and_deploy
+from scripts.project_stack import (
+    ACCOUNT,
+    DEFAULT_BUCKET,
+    REGION,
+    as_cfn_parameters,
+    copy_kit,
+    launch,
+    package_and_deploy,
+    project_parameters,
+    stack_name,
+)
 
 PRODUCT = PROJECT_ROOT / "cfn-templates" / "project-s3-fs-ingestion.yaml"
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-DEFAULT_BUCKET = f"sagemaker-{REGION}-{ACCOUNT}"
 TEAM_BUCKET = "team-data-bucket"
 VICTIM_BUCKET = "victim-finance-bucket"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/sagemaker-fsi/project-roles-boundary-{REGION}"
@@ -35,23 +42,6 @@ EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-Exec
 PUBLISHER = f"arn:aws:iam::{ACCOUNT}:user/platform-engineer"
 SAGEMAKER_FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
 PROJECT_A, PROJECT_B = "p-aaaaaaaaaaaa", "p-bbbbbbbbbbbb"
-
-
-def project_parameters(project_id: str, **overrides: str) -> dict[str, str]:
-    return {
-        "SageMakerProjectName": f"demo-{project_id[-4:]}",
-        "SageMakerProjectId": project_id,
-        "DataBucketName": DEFAULT_BUCKET,
-        "DataKeyPrefix": "feature-store-ingestion/incoming/",
-        "DataWranglerFlowBucket": DEFAULT_BUCKET,
-        "DataWranglerFlowKey": "feature-store-ingestion/flows/abalone.flow",
-        "FeatureGroupName": f"abalone-{project_id[-4:]}",
-        **overrides,
-    }
-
-
-def as_cfn_parameters(parameters: dict[str, str]) -> list[dict[str, str]]:
-    return [{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +55,7 @@ def deployed(emulator, tmp_path_factory, monkeypatch_module) -> dict:
     )
     monkeypatch_module.setenv("DATA_BUCKETS", f"{DEFAULT_BUCKET},{TEAM_BUCKET}")
     monkeypatch_module.setenv("PUBLISHERS", PUBLISHER)
-    package_and_deploy(emulator, copy_kit(workspace / "kit"), workspace)
+    package_and_deploy(emulator.endpoint, copy_kit(workspace / "kit"), workspace)
     return json.loads((workspace / "build" / REGION / "manifest.json").read_text())
 
 
@@ -78,20 +68,9 @@ def monkeypatch_module():
 @pytest.fixture(scope="module")
 def projects(emulator, deployed) -> dict[str, str]:
     """Two projects launched from the published product template, as the launch role launches them."""
-    cloudformation = emulator.client("cloudformation")
-    stacks = {}
     for project_id in (PROJECT_A, PROJECT_B):
-        stack = f"SC-{ACCOUNT}-pp-{project_id}"
-        cloudformation.create_stack(
-            StackName=stack,
-            TemplateURL=deployed["product_template_url"],
-            Parameters=as_cfn_parameters(project_parameters(project_id)),
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-        )
-        [described] = cloudformation.describe_stacks(StackName=stack)["Stacks"]
-        assert described["StackStatus"] == "CREATE_COMPLETE", described.get("StackStatusReason")
-        stacks[project_id] = stack
-    return stacks
+        launch(emulator.endpoint, deployed["product_template_url"], project_parameters(project_id))
+    return {project_id: stack_name(project_id) for project_id in (PROJECT_A, PROJECT_B)}
 
 
 def simulate(emulator, role_or_user: str, action: str, resource: str, **kwargs) -> dict:

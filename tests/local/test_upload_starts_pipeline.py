@@ -9,26 +9,17 @@ is upserted by the seed's build.py, as the project's CodeBuild does.
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 
 from scripts import abalone
-from scripts.seed_build import SeedBuild
+from scripts.project_stack import DATA_PREFIX, DEFAULT_BUCKET, create_project
 from tests.conftest import PROJECT_ROOT
-from tests.local.test_portfolio_deploy import copy_kit, package_and_deploy
-from tests.local.test_security import (
-    ACCOUNT,
-    DEFAULT_BUCKET,
-    REGION,
-    as_cfn_parameters,
-    project_parameters,
-)
 
 ABALONE_DATA = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
 PROJECT = "p-upload000001"
-PREFIX = "feature-store-ingestion/incoming/"
+PREFIX = DATA_PREFIX
 
 pytestmark = pytest.mark.skipif(
     not ABALONE_DATA.is_file(), reason="no copy of the public dataset beside the project"
@@ -38,49 +29,13 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def project(emulator, tmp_path_factory) -> dict[str, str]:
     """The deployed portfolio, one project stack from the product template, its feature group and the
-    pipeline its build upserts; the stack's outputs."""
+    pipeline its build upserts (:func:`scripts.project_stack.create_project`); the stack's outputs, with
+    ``group`` (the feature group) and ``csv`` (abalone.csv, prepared)."""
     workspace = tmp_path_factory.mktemp("upload")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATA_BUCKETS", DEFAULT_BUCKET)
-        package_and_deploy(emulator, copy_kit(workspace / "kit"), workspace)
-    manifest = json.loads((workspace / "build" / REGION / "manifest.json").read_text())
-    parameters = project_parameters(PROJECT)
-    cloudformation, s3 = emulator.client("cloudformation"), emulator.client("s3")
-    stack = f"SC-{ACCOUNT}-pp-{PROJECT}"
-    cloudformation.create_stack(
-        StackName=stack,
-        TemplateURL=manifest["product_template_url"],
-        Parameters=as_cfn_parameters(parameters),
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
-    [described] = cloudformation.describe_stacks(StackName=stack)["Stacks"]
-    assert described["StackStatus"] == "CREATE_COMPLETE", described.get("StackStatusReason")
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
-
-    definition = json.loads((PROJECT_ROOT / "data" / "abalone.fg.json").read_text())
-    emulator.client("sagemaker").create_feature_group(
-        FeatureGroupName=parameters["FeatureGroupName"],
-        OnlineStoreConfig={"EnableOnlineStore": True},
-        OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{DEFAULT_BUCKET}/feature-store"}},
-        RoleArn=outputs["PipelineRoleArn"],
-        **definition,
-    )
-    flow = PROJECT_ROOT / "data" / "abalone.flow"
-    s3.put_object(Bucket=DEFAULT_BUCKET, Key=parameters["DataWranglerFlowKey"], Body=flow.read_bytes())
-    built = SeedBuild(
-        project_name=parameters["SageMakerProjectName"],
-        project_id=PROJECT,
-        pipeline_name=outputs["PipelineName"],
-        flow_url=f"s3://{DEFAULT_BUCKET}/{parameters['DataWranglerFlowKey']}",
-        feature_group=parameters["FeatureGroupName"],
-        role_arn=outputs["PipelineRoleArn"],
-        artifact_bucket=outputs["ArtifactsBucketName"],
-        processing_job_prefix=f"sagemaker-fsi-{PROJECT}",
-    ).run(emulator.endpoint, REGION, timeout=120)
-    assert built.returncode == 0, built.stderr
+    outputs = create_project(emulator.endpoint, PROJECT, workspace)
     csv = workspace / "abalone.csv"
     abalone.write_prepared(abalone.read_raw(ABALONE_DATA), csv)
-    return {**outputs, "csv": str(csv), "group": parameters["FeatureGroupName"]}
+    return {**outputs, "csv": str(csv)}
 
 
 def executions(emulator, pipeline: str) -> list[dict]:
