@@ -14,7 +14,10 @@ state that came after it.
 from __future__ import annotations
 
 import contextlib
+import queue
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -102,3 +105,34 @@ def after(seconds: float, work: Callable[..., None], *args: Any) -> None:
     timer = threading.Timer(seconds, run)
     timer.daemon = True
     timer.start()
+
+
+class InOrder:
+    """Work run one piece after another on one background thread, in the order it was given, holding the
+    state lock; work given before a reset is dropped. For deliveries whose order matters (the events of one
+    bucket reach a FIFO queue in the order they happened)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._work: queue.SimpleQueue[tuple[int, Callable[..., None], tuple[Any, ...]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
+
+    def submit(self, work: Callable[..., None], *args: Any) -> None:
+        self._work.put((_generation, work, args))
+        with self._starting:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            started_in, work, args = self._work.get()
+            with holding_state():
+                if _generation != started_in:
+                    continue
+                try:
+                    work(*args)
+                except Exception:  # one piece's failure must not stop the pieces after it
+                    print(f"{self._name}: {work.__qualname__} failed", file=sys.stderr, flush=True)
+                    traceback.print_exc()

@@ -19,6 +19,7 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.base_backend import BackendDict
 from moto.core.utils import convert_to_flask_response
+from moto.events.models import Rule as EventsRule
 from moto.events.responses import EventsHandler
 from moto.logs.responses import LogsResponse
 from moto.moto_server import threaded_moto_server
@@ -31,6 +32,7 @@ from moto.utilities.tagging_service import TaggingService
 
 from scripts.local import concurrency, failures
 from scripts.local.cloudformation import engine, parameters, references, tags, template
+from scripts.local.events import delivery as events_delivery
 from scripts.local.resources import custom
 from scripts.local.s3 import eventbridge as s3_eventbridge
 
@@ -457,6 +459,13 @@ def _test_event_pattern(self: EventsHandler) -> str:
     return json.dumps({"Result": pattern.matches_event(event)})
 
 
+def _send_to_targets(self: EventsRule, event: dict[str, Any], transform_input: bool = True) -> None:
+    """``Rule.send_to_targets`` delivers inside the PutEvents request, applies a target's input settings
+    with its own rules and raises NotImplementedError for a Lambda target; here delivery is EventBridge's
+    (:mod:`scripts.local.events.delivery`)."""
+    events_delivery.to_rule(self, event)
+
+
 _original_lambda_from_cloudformation = LambdaFunction.create_from_cloudformation_json.__func__
 _original_lambda_configuration = LambdaFunction.get_configuration
 
@@ -507,6 +516,7 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod |
     (s3_notifications, "_send_event_bridge_message", s3_eventbridge.send),
     (S3Backend, "complete_multipart_upload", _complete_multipart_upload),
     (EventsHandler, "test_event_pattern", _test_event_pattern),
+    (EventsRule, "send_to_targets", _send_to_targets),
     (LambdaFunction, "create_from_cloudformation_json", classmethod(_lambda_from_cloudformation)),
     (LambdaFunction, "get_configuration", _lambda_configuration),
     (S3Response, "get_bucket_notification", _get_bucket_notification),

@@ -37,6 +37,21 @@ def queue(emulator, name: str, **attributes) -> tuple[str, str]:
     return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
+def queue_for_rule(emulator, name: str, rule_arn: str, **attributes) -> tuple[str, str]:
+    """A queue whose policy lets the rule send to it, as EventBridge needs (and our templates write)."""
+    url, arn = queue(emulator, name, **attributes)
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    emulator.client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+    return url, arn
+
+
 def handled(emulator, function: str, expected: int, seconds: float = 15) -> list[str]:
     """What ``function`` handled: ``<name>-<receive count>`` of each message."""
     s3, deadline = emulator.client("s3"), time.monotonic() + seconds

@@ -12,7 +12,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.local.test_lambda_event_sources import queue
+from tests.local.test_lambda_event_sources import queue_for_rule
 from tests.local.test_lambda_runtime import code_zip, create
 
 BUCKET = "events-bucket"
@@ -39,8 +39,8 @@ def delivered(emulator):
     )
     urls = {}
     for name, detail_type in (("created", "Object Created"), ("deleted", "Object Deleted")):
-        url, arn = queue(emulator, f"s3-{name}")
-        events.put_rule(Name=f"s3-{name}", EventPattern=pattern(detail_type))
+        rule = events.put_rule(Name=f"s3-{name}", EventPattern=pattern(detail_type))["RuleArn"]
+        url, arn = queue_for_rule(emulator, f"s3-{name}", rule)
         events.put_targets(Rule=f"s3-{name}", Targets=[{"Id": "queue", "Arn": arn}])
         urls[name] = url
 
@@ -112,9 +112,11 @@ def test_every_event_is_its_own_and_each_way_of_writing_is_named(emulator, deliv
 
 def test_a_slow_consumer_does_not_slow_the_upload(emulator, delivered):
     """The product's chain: the rule sends to a FIFO queue whose mapped function takes two seconds."""
-    _, arn = queue(emulator, "uploads.fifo", FifoQueue="true", ContentBasedDeduplication="true")
     events, awslambda = emulator.client("events"), emulator.client("lambda")
-    events.put_rule(Name="to-fifo", EventPattern=pattern(prefix="slow/"))
+    rule = events.put_rule(Name="to-fifo", EventPattern=pattern(prefix="slow/"))["RuleArn"]
+    _, arn = queue_for_rule(
+        emulator, "uploads.fifo", rule, FifoQueue="true", ContentBasedDeduplication="true"
+    )
     events.put_targets(
         Rule="to-fifo", Targets=[{"Id": "fifo", "Arn": arn, "SqsParameters": {"MessageGroupId": "ingest"}}]
     )

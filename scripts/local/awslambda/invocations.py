@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from scripts.local import concurrency
+from scripts.local import concurrency, dead_letters
 
 from . import runtime
 
@@ -115,20 +115,13 @@ def _dead_letter(function: Any, event: bytes, outcome: runtime.Outcome) -> None:
     target = (getattr(function, "dead_letter_config", None) or {}).get("TargetArn")
     if not target:
         return
-    service, region, account = target.split(":")[2:5]
     error = json.loads(outcome.payload or b"{}")
-    attributes = {
-        "RequestID": {"DataType": "String", "StringValue": outcome.request_id},
-        "ErrorCode": {"DataType": "Number", "StringValue": "200"},
-        "ErrorMessage": {"DataType": "String", "StringValue": str(error.get("errorMessage", ""))[:1024]},
-    }
-    if service == "sqs":
-        from moto.sqs.models import sqs_backends
-
-        sqs_backends[account][region].send_message(
-            target.rsplit(":", 1)[1], event.decode(), message_attributes=attributes
-        )
-    elif service == "sns":
-        from moto.sns.models import sns_backends
-
-        sns_backends[account][region].publish(event.decode(), arn=target, message_attributes=attributes)
+    dead_letters.send(
+        target,
+        event.decode(),
+        {
+            "RequestID": outcome.request_id,
+            "ErrorCode": 200,
+            "ErrorMessage": str(error.get("errorMessage", ""))[:1024],
+        },
+    )

@@ -437,13 +437,17 @@ class Principal:
     everyone: bool = False
     aws: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
-    """Service, Federated and CanonicalUser principals: never the simulated caller."""
+    """Service, Federated and CanonicalUser principals: never the simulated caller, which is an IAM user,
+    group or role; a service calling (an EventBridge rule sending to its target) is named by its principal,
+    ``events.amazonaws.com``."""
 
     def matches(self, caller: str | None) -> bool:
         if self.everyone or "*" in self.aws:
             return True
         if caller is None:
             return False
+        if caller in self.others:
+            return True
         account = _account_of(caller)
         for value in self.aws:
             if value == caller:

@@ -17,12 +17,13 @@ import secrets
 import string
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
 from moto.s3.notifications import _detail_type
 
-from scripts.local.events.delivery import deliver_soon
+from scripts.local.events import delivery
 
 REASONS = {
     "s3:ObjectCreated:Put": "PutObject",
@@ -47,7 +48,7 @@ def send(account: str, bucket: Any, event_name: str, key: Any) -> None:
         built = event(account, bucket, event_name, key)
     except ValueError:  # moto's _detail_type: not an EventBridge event
         return
-    deliver_soon(account, bucket.region_name, built)
+    delivery.publish(account, bucket.region_name, built)
 
 
 def event(account: str, bucket: Any, event_name: str, key: Any) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def event(account: str, bucket: Any, event_name: str, key: Any) -> dict[str, Any
         "detail-type": detail_type,
         "source": "aws.s3",
         "account": account,
-        "time": time.time(),  # moto's targets write it as ISO text, as EventBridge sends it
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": bucket.region_name,
         "resources": [bucket.arn],
         "detail": detail,

@@ -1,0 +1,160 @@
+"""Sending one event to one target of a rule, as EventBridge sends it, or saying why it could not be sent.
+
+Lambda functions, SQS queues and SNS topics take the event only when their resource policy lets the rule
+send it (``events.amazonaws.com``, with ``aws:SourceArn`` the rule's ARN, as the policies of AWS's own
+examples and of our templates say); a function is invoked asynchronously (``InvocationType=Event``: its own
+retries and destinations then apply). CloudWatch Logs groups, other event buses and archives take it without
+a policy check. Any other target type fails loudly: the emulator does not pretend to deliver it.
+
+Failures carry the error codes EventBridge writes on dead letters; a missing target or missing permission
+is not retried (EventBridge waits for someone to fix it), other failures are.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from scripts.local.iam.evaluation import ALLOWED, Context, Policy, PolicyError, Request, evaluate
+
+PRINCIPAL = "events.amazonaws.com"
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def retryable(self) -> bool:
+        return self.code not in ("NO_RESOURCE", "NO_PERMISSIONS", "UNSUPPORTED_TARGET", "INVALID_PARAMETER")
+
+
+def send(rule: Any, target: dict[str, Any], event: dict[str, Any], text: str) -> None:
+    """Send ``text`` (what the target receives for ``event``) to ``target``; raise :class:`DeliveryFailed`."""
+    arn = target["Arn"]
+    parts = arn.split(":", 5)
+    service = parts[2] if len(parts) == 6 else ""
+    resource = parts[5] if len(parts) == 6 else ""
+    if service == "lambda":
+        _to_function(rule, arn, text)
+    elif service == "sqs":
+        _to_queue(rule, target, event, text)
+    elif service == "sns":
+        _to_topic(rule, arn, text)
+    elif service == "logs" and resource.startswith("log-group:"):
+        _to_log_group(rule, resource.split(":")[1], text)
+    elif service == "events" and resource.startswith("event-bus/"):
+        _to_bus(parts[4], parts[3], resource.split("/", 1)[1], event)
+    elif service == "events" and not resource:  # moto's archive: a rule whose input names the archive
+        _to_archive(rule, text, event)
+    else:
+        raise DeliveryFailed(
+            "UNSUPPORTED_TARGET",
+            f"the emulator does not deliver to {service or arn} targets (rule {rule.arn}, target {arn})",
+        )
+
+
+def _authorise(rule: Any, document: str | None, action: str, resource: str) -> None:
+    """Raise NO_PERMISSIONS unless the target's resource policy lets this rule perform ``action``."""
+    if document:
+        try:
+            policy = Policy.parse(document, resource, "resource", resource=True)
+        except PolicyError as error:
+            raise DeliveryFailed(
+                "NO_PERMISSIONS", f"the resource policy of {resource} is invalid: {error}"
+            ) from None
+        context = Context(
+            {"aws:SourceArn": rule.arn, "aws:SourceAccount": rule.account_id, "aws:SecureTransport": "true"}
+        )
+        request = Request(action=action, resource=resource, context=context, caller=PRINCIPAL)
+        if evaluate(request, [], resource_policy=policy).decision == ALLOWED:
+            return
+    raise DeliveryFailed(
+        "NO_PERMISSIONS",
+        f"the resource policy of {resource} does not allow {PRINCIPAL} to {action} from rule {rule.arn}",
+    )
+
+
+def _to_function(rule: Any, arn: str, text: str) -> None:
+    from moto.awslambda.models import lambda_backends
+
+    from scripts.local.awslambda import invocations
+
+    try:
+        function = lambda_backends[rule.account_id][rule.region_name].get_function(arn)
+    except Exception:
+        raise DeliveryFailed("NO_RESOURCE", f"function {arn} does not exist") from None
+    statements = function.policy.statements if function.policy else []
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements}) if statements else None
+    _authorise(rule, document, "lambda:InvokeFunction", arn)
+    invocations.enqueue(function, text.encode())
+
+
+def _to_queue(rule: Any, target: dict[str, Any], event: dict[str, Any], text: str) -> None:
+    from moto.sqs import sqs_backends
+
+    arn = target["Arn"]
+    backend = sqs_backends[rule.account_id][rule.region_name]
+    name = arn.rsplit(":", 1)[1]
+    try:
+        queue = backend.get_queue(name)
+    except Exception:
+        raise DeliveryFailed("NO_RESOURCE", f"queue {arn} does not exist") from None
+    _authorise(rule, queue.policy, "sqs:SendMessage", queue.queue_arn)
+    group = target.get("SqsParameters", {}).get("MessageGroupId")
+    if queue.fifo_queue and not group:
+        raise DeliveryFailed("INVALID_PARAMETER", f"{arn} is a FIFO queue: give the target a MessageGroupId")
+    # Without content-based deduplication, EventBridge deduplicates a FIFO queue's messages by event id.
+    content_based = queue.attributes.get("ContentBasedDeduplication") == "true"
+    deduplication = event["id"] if queue.fifo_queue and not content_based else None
+    backend.send_message(
+        name, text, deduplication_id=deduplication, group_id=group if queue.fifo_queue else None
+    )
+
+
+def _to_topic(rule: Any, arn: str, text: str) -> None:
+    from moto.sns import sns_backends
+
+    try:
+        topic = sns_backends[rule.account_id][rule.region_name].get_topic(arn)
+    except Exception:
+        raise DeliveryFailed("NO_RESOURCE", f"topic {arn} does not exist") from None
+    _authorise(rule, topic.policy, "sns:Publish", arn)
+    topic.publish(text)
+
+
+def _to_log_group(rule: Any, name: str, text: str) -> None:
+    from moto.logs import logs_backends
+
+    backend = logs_backends[rule.account_id][rule.region_name]
+    if name not in backend.groups:
+        raise DeliveryFailed("NO_RESOURCE", f"log group {name} does not exist")
+    stream = str(uuid.uuid4())
+    backend.create_log_stream(name, stream)
+    backend.put_log_events(name, stream, [{"timestamp": int(time.time() * 1000), "message": text}])
+
+
+def _to_bus(account: str, region: str, name: str, event: dict[str, Any]) -> None:
+    from moto.events.models import events_backends
+
+    backend = events_backends[account][region]
+    if name not in backend.event_buses:
+        raise DeliveryFailed("NO_RESOURCE", f"event bus {name} does not exist in {account} {region}")
+    entry = {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps(event["detail"]),
+        "Resources": event.get("resources", []),
+        "EventBusName": name,
+    }
+    backend.put_events([entry])
+
+
+def _to_archive(rule: Any, text: str, event: dict[str, Any]) -> None:
+    from moto.utilities.arns import parse_arn
+
+    rule._send_to_events_archive(parse_arn(json.loads(text)["archive-arn"]).resource_id, event)
