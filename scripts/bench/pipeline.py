@@ -50,17 +50,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as scratch:
         workdir = Path(scratch)
         csv = workdir / "abalone.csv"
-        raw = (
-            abalone.read_raw(SHARED_ABALONE) if SHARED_ABALONE.is_file() else abalone_frame(4177, source=None)
-        )
-        abalone.write_prepared(raw, csv)
-        pipeline_rounds(csv, workdir)
+        origin = prepared_abalone(csv)
+        pipeline_rounds(csv, origin, workdir)
         ingestion(workdir)
 
 
+def prepared_abalone(csv: Path) -> str:
+    """Write abalone.csv as the kit prepares it (the public dataset's 4,177 rows, or generated like them
+    when no copy of it is beside the project); where its rows come from."""
+    if SHARED_ABALONE.is_file():
+        abalone.write_prepared(abalone.read_raw(SHARED_ABALONE), csv)
+        return f"from {SHARED_ABALONE}"
+    abalone.write_prepared(abalone_frame(4177, source=None), csv)
+    return "generated"
+
+
 # -- the pipeline ---------------------------------------------------------------------------------------
-def pipeline_rounds(csv: Path, workdir: Path) -> None:
-    origin = "from " + str(SHARED_ABALONE) if SHARED_ABALONE.is_file() else "generated"
+def pipeline_rounds(csv: Path, origin: str, workdir: Path) -> None:
     print(f"Seed pipeline on abalone.csv ({origin}), {ROUNDS} rounds in a new emulator process")
     emulator = Emulator(workdir / "emulator")
     endpoint = emulator.start(free_port(), REGION).endpoint
@@ -147,7 +153,7 @@ def _round(clients: _Clients, csv: Path, number: int) -> dict[str, float]:
     succeeded = time.perf_counter()
     if status != "Succeeded":
         raise SystemExit(f"round {number}: the execution ended {status}")
-    counted = _athena_count(clients)
+    counted = athena_count(clients.athena, offline_table(clients.sagemaker, GROUP), f"s3://{BUCKET}/athena/")
     done = time.perf_counter()
     expected = (number + 1) * (len(csv.read_text().splitlines()) - 1)
     if counted != expected:
@@ -191,22 +197,27 @@ def store_seconds(line: str) -> tuple[float, float, float]:
     return check, offline, online
 
 
-def _athena_count(clients: _Clients) -> int:
-    described = clients.sagemaker.describe_feature_group(FeatureGroupName=GROUP)
+def offline_table(sagemaker, group: str) -> str:
+    """The Athena table of ``group``'s offline store, quoted for a query."""
+    described = sagemaker.describe_feature_group(FeatureGroupName=group)
     catalog = described["OfflineStoreConfig"]["DataCatalogConfig"]
-    query_id = clients.athena.start_query_execution(
-        QueryString=f'SELECT count(*) FROM "{catalog["Database"]}"."{catalog["TableName"]}"',
-        ResultConfiguration={"OutputLocation": f"s3://{BUCKET}/athena/"},
+    return f'"{catalog["Database"]}"."{catalog["TableName"]}"'
+
+
+def athena_count(athena, table: str, output: str) -> int:
+    """The rows Athena counts in ``table``, its results written under ``output`` (an S3 URI)."""
+    query_id = athena.start_query_execution(
+        QueryString=f"SELECT count(*) FROM {table}", ResultConfiguration={"OutputLocation": output}
     )["QueryExecutionId"]
-    while (
-        state := clients.athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"][
-            "State"
-        ]
-    ) in ("QUEUED", "RUNNING"):
+    while True:
+        status = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
+        if status["State"] not in ("QUEUED", "RUNNING"):
+            break
         time.sleep(0.01)
-    if state != "SUCCEEDED":
-        raise SystemExit(f"the Athena count ended {state}")
-    rows = clients.athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
+    if status["State"] != "SUCCEEDED":
+        reason = status.get("StateChangeReason", "no reason given")
+        raise SystemExit(f"the Athena count over {table} ended {status['State']} ({reason})")
+    rows = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
     return int(rows[1]["Data"][0]["VarCharValue"])
 
 
