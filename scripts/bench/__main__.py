@@ -10,6 +10,7 @@ BENCHMARKS = {
     "packaging": "scripts.bench.packaging",
     "flow": "scripts.bench.flow_runner",
     "pipeline": "scripts.bench.pipeline",
+    "upload": "scripts.bench.upload",
 }
 
 
