@@ -83,10 +83,10 @@ class _Project:
         put = time.time()
         execution = self._execution(f"s3://{DEFAULT_BUCKET}/{key}", started)
         queryable, query = self._until_counted(started)
-        self._settle(execution)
+        self._settle(execution["PipelineExecutionArn"])
         return {
             "PutObject returned": put - started,
-            "Lambda started": self._invocation_start(key) - started,
+            "Lambda started": self._invocation_start(key, started) - started,
             "execution started": execution["StartTime"].timestamp() - started,
             "features queryable": queryable - started,
             "count": query,
@@ -110,7 +110,7 @@ class _Project:
             ],
         )["PipelineExecutionArn"]
         queryable, _ = self._until_counted(started)
-        self._settle({"PipelineExecutionArn": arn})
+        self._settle(arn)
         return queryable - started
 
     def _count(self) -> int:
@@ -143,9 +143,8 @@ class _Project:
         self.counted = counted
         return answered, answered - asked
 
-    def _settle(self, execution: dict) -> None:
+    def _settle(self, arn: str) -> None:
         """Wait for the execution to end (the next round starts none while it runs): it must succeed."""
-        arn = execution["PipelineExecutionArn"]
         while (
             status := self.sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)[
                 "PipelineExecutionStatus"
@@ -155,11 +154,17 @@ class _Project:
         if status != "Succeeded":
             raise SystemExit(f"execution {arn} ended {status}: see its steps (ListPipelineExecutionSteps)")
 
-    def _invocation_start(self, key: str) -> float:
-        """The START line's time of the invocation that started the pipeline for ``key``."""
-        events = self.logs.filter_log_events(logGroupName=self.log_group)["events"]
+    def _invocation_start(self, key: str, since: float) -> float:
+        """The START line's time of the invocation that started the pipeline for ``key`` (its log is
+        published once the function's process has exited: waited for)."""
         started = f"started {self.pipeline} for s3://{DEFAULT_BUCKET}/{key}: "
-        stream = next(e["logStreamName"] for e in events if started in e["message"])
+        while True:
+            events = self.logs.filter_log_events(logGroupName=self.log_group)["events"]
+            stream = next((e["logStreamName"] for e in events if started in e["message"]), None)
+            if stream is not None:
+                break
+            self._check_deadline(since, f"no line {started!r}... in {self.log_group} (the handler's own)")
+            time.sleep(0.05)
         start = next(
             e for e in events if e["logStreamName"] == stream and e["message"].startswith("START RequestId:")
         )
