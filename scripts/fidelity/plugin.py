@@ -15,9 +15,21 @@ _outcomes: dict[str, str] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from botocore.handlers import BUILTIN_HANDLERS
+
     from scripts.local import extensions
 
     extensions.install()
+    BUILTIN_HANDLERS.insert(0, ("before-send", _settle_deliveries))
+
+
+def _settle_deliveries(**_: object) -> None:
+    """EventBridge delivers after the request that produced an event has answered, and moto's tests read
+    what was delivered with their very next request: each request first waits for the deliveries already
+    under way, so a test sees them whatever the threads' timing (rather than passing or failing by luck)."""
+    from scripts.local.events import delivery
+
+    delivery.settle()
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:

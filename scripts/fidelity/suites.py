@@ -29,13 +29,18 @@ SUITES = (
     "tests/test_sagemaker",
     "tests/test_glue",
     "tests/test_athena",
+    "tests/test_events",
+    "tests/test_awslambda",
     # moto internals scripts/local/patches.py replaces: bucket policies, notification configurations,
-    # Lambda code from a versioned S3 object
+    # queues feeding event source mappings, log stream filters
     "tests/test_s3/test_s3_bucket_policy.py",
     "tests/test_s3/test_s3_auth.py",
     "tests/test_s3/test_s3_notifications.py",
     "tests/test_s3/test_s3_eventbridge_integration.py",
-    "tests/test_awslambda/test_lambda.py",
+    "tests/test_s3/test_s3_lambda_integration.py",
+    "tests/test_sqs/test_sqs.py",
+    "tests/test_sqs/test_sqs_integration.py",
+    "tests/test_logs/test_logs_filter_log_events.py",
 )
 """Suites run as a whole; besides these, every service's ``*cloudformation*`` tests, since the emulator's
 stack engine and handlers run all of them."""

@@ -117,22 +117,35 @@ class InOrder:
         self._work: queue.SimpleQueue[tuple[int, Callable[..., None], tuple[Any, ...]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
+        self._pending = 0
+        self._settled = threading.Condition()
 
     def submit(self, work: Callable[..., None], *args: Any) -> None:
+        with self._settled:
+            self._pending += 1
         self._work.put((_generation, work, args))
         with self._starting:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
 
+    def settle(self) -> None:
+        """Wait until the work given so far is done (the fidelity gate's in-process tests read what a
+        delivery wrote right after the request that caused it)."""
+        with self._settled:
+            self._settled.wait_for(lambda: self._pending == 0)
+
     def _run(self) -> None:
         while True:
             started_in, work, args = self._work.get()
-            with holding_state():
-                if _generation != started_in:
-                    continue
-                try:
-                    work(*args)
-                except Exception:  # one piece's failure must not stop the pieces after it
-                    print(f"{self._name}: {work.__qualname__} failed", file=sys.stderr, flush=True)
-                    traceback.print_exc()
+            try:
+                with holding_state():
+                    if _generation == started_in:
+                        work(*args)
+            except Exception:  # one piece's failure must not stop the pieces after it
+                print(f"{self._name}: {work.__qualname__} failed", file=sys.stderr, flush=True)
+                traceback.print_exc()
+            finally:
+                with self._settled:
+                    self._pending -= 1
+                    self._settled.notify_all()

@@ -45,6 +45,11 @@ def to_rule(rule: Any, event: dict[str, Any]) -> None:
     _in_order.submit(_to_rule_targets, rule, aws_shape(event), time.time())
 
 
+def settle() -> None:
+    """Wait until the events published so far have been delivered (or have failed, or wait for a retry)."""
+    _in_order.settle()
+
+
 def aws_shape(event: dict[str, Any]) -> dict[str, Any]:
     """The event as EventBridge delivers it (moto keeps `time` in epoch seconds, and an `ingestion-time`)."""
     shaped = {key: value for key, value in event.items() if key != "ingestion-time"}

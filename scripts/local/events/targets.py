@@ -6,8 +6,8 @@ examples and of our templates say); a function is invoked asynchronously (``Invo
 retries and destinations then apply). CloudWatch Logs groups, other event buses and archives take it without
 a policy check. Any other target type fails loudly: the emulator does not pretend to deliver it.
 
-Failures carry the error codes EventBridge writes on dead letters; a missing target or missing permission
-is not retried (EventBridge waits for someone to fix it), other failures are.
+Failures carry the error codes EventBridge writes on dead letters; a missing target or permission, or a
+request the target refuses, is not retried (EventBridge waits for someone to fix it); other failures are.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ from typing import Any
 from scripts.local.iam.evaluation import ALLOWED, Context, Policy, PolicyError, Request, evaluate
 
 PRINCIPAL = "events.amazonaws.com"
+_NOT_RETRIED = (
+    "NO_RESOURCE",
+    "NO_PERMISSIONS",
+    "INVALID_PARAMETER",
+    "SDK_CLIENT_ERROR",
+    "UNSUPPORTED_TARGET",
+)
 
 
 class DeliveryFailed(Exception):
@@ -30,7 +37,7 @@ class DeliveryFailed(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.code not in ("NO_RESOURCE", "NO_PERMISSIONS", "UNSUPPORTED_TARGET", "INVALID_PARAMETER")
+        return self.code not in _NOT_RETRIED
 
 
 def send(rule: Any, target: dict[str, Any], event: dict[str, Any], text: str) -> None:
@@ -49,7 +56,7 @@ def send(rule: Any, target: dict[str, Any], event: dict[str, Any], text: str) ->
         _to_log_group(rule, resource.split(":")[1], text)
     elif service == "events" and resource.startswith("event-bus/"):
         _to_bus(parts[4], parts[3], resource.split("/", 1)[1], event)
-    elif service == "events" and not resource:  # moto's archive: a rule whose input names the archive
+    elif service == "events" and not resource.strip(":"):  # moto's archive: its input names the archive
         _to_archive(rule, text, event)
     else:
         raise DeliveryFailed(
@@ -108,12 +115,14 @@ def _to_queue(rule: Any, target: dict[str, Any], event: dict[str, Any], text: st
     group = target.get("SqsParameters", {}).get("MessageGroupId")
     if queue.fifo_queue and not group:
         raise DeliveryFailed("INVALID_PARAMETER", f"{arn} is a FIFO queue: give the target a MessageGroupId")
-    # Without content-based deduplication, EventBridge deduplicates a FIFO queue's messages by event id.
-    content_based = queue.attributes.get("ContentBasedDeduplication") == "true"
-    deduplication = event["id"] if queue.fifo_queue and not content_based else None
-    backend.send_message(
-        name, text, deduplication_id=deduplication, group_id=group if queue.fifo_queue else None
-    )
+    if queue.fifo_queue and queue.attributes.get("ContentBasedDeduplication") != "true":
+        # EventBridge gives no deduplication id: SQS refuses the message.
+        raise DeliveryFailed(
+            "SDK_CLIENT_ERROR",
+            "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+            f"provided explicitly: turn on content-based deduplication of {arn}",
+        )
+    backend.send_message(name, text, group_id=group if queue.fifo_queue else None)
 
 
 def _to_topic(rule: Any, arn: str, text: str) -> None:
