@@ -19,7 +19,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.glue.models import glue_backends
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
 from moto.sagemaker.models import BaseObject, SageMakerModelBackend
-from moto.sagemaker.utils import arn_formatter, get_pipeline_execution_from_arn, get_pipeline_from_name
+from moto.sagemaker.utils import arn_formatter, get_pipeline_execution_from_arn
 
 from scripts.local import concurrency, s3_objects
 
@@ -135,8 +135,16 @@ class FeatureGroup(BaseObject):
 class PipelineBackendMixin:
     """Pipeline executions that run (:mod:`.pipelines`)."""
 
+    def pipeline_named(self, name: str) -> Any:
+        """The pipeline; ResourceNotFound, as StartPipelineExecution and ListPipelineExecutions answer for
+        one that does not exist (moto answers ValidationException, which callers take for a bad request)."""
+        if name not in self.pipelines:
+            arn = arn_formatter("pipeline", name, self.account_id, self.region_name)
+            raise ResourceNotFound(message=f"Pipeline '{arn}' does not exist.")
+        return self.pipelines[name]
+
     def start_pipeline_execution_from(self, request: dict[str, Any]) -> str:
-        pipeline = get_pipeline_from_name(self.pipelines, request["PipelineName"])
+        pipeline = self.pipeline_named(request["PipelineName"])
         token = request.get("ClientRequestToken")
         if token:
             for arn, known in pipeline.pipeline_executions.items():
@@ -184,7 +192,7 @@ class PipelineBackendMixin:
     def list_pipeline_executions_matching(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         """The pipeline's executions, filtered by creation time and sorted as the request says (default:
         newest first)."""
-        pipeline = get_pipeline_from_name(self.pipelines, request["PipelineName"])
+        pipeline = self.pipeline_named(request["PipelineName"])
         executions = _created_between(
             pipeline.pipeline_executions.values(),
             lambda e: e.start_time,
