@@ -407,6 +407,19 @@ def _filter_log_events(self: LogsResponse) -> str:
     return _original_filter_log_events(self)
 
 
+_original_queue_attributes = SqsQueue._set_attributes
+
+
+def _queue_attributes(self: SqsQueue, attributes: dict[str, Any], now: Any = None) -> None:
+    """``Queue._set_attributes`` sets the policy to whatever the call gives: SetQueueAttributes with only a
+    VisibilityTimeout removed the queue's policy (and with it EventBridge's permission to send). SQS
+    changes only the attributes given."""
+    kept = getattr(self, "_policy_json", None) if "Policy" not in attributes else None
+    _original_queue_attributes(self, attributes, now)
+    if kept is not None:
+        self._policy_json = kept
+
+
 _original_add_message = SqsQueue.add_message
 
 
@@ -472,9 +485,16 @@ _original_lambda_configuration = LambdaFunction.get_configuration
 
 def _lambda_from_cloudformation(cls, resource_name, cloudformation_json, *args, **kwargs):
     """``LambdaFunction.create_from_cloudformation_json`` drops ``DeadLetterConfig`` and ``LoggingConfig``
-    (the product's function sets both); they are kept on the function for the runtime."""
+    (the product's function sets both); they are kept on the function for the runtime. Its environment
+    variables are strings, as Lambda keeps them (GetFunctionConfiguration showed a number, which
+    UpdateFunctionConfiguration then refused)."""
     from scripts.local.awslambda.models import keep_settings
 
+    variables = cloudformation_json.get("Properties", {}).get("Environment", {}).get("Variables")
+    if variables:  # a Ref to a Number parameter is a string on AWS; moto's parameters keep numbers
+        cloudformation_json["Properties"]["Environment"]["Variables"] = {
+            k: str(v) for k, v in variables.items()
+        }
     function = _original_lambda_from_cloudformation(cls, resource_name, cloudformation_json, *args, **kwargs)
     keep_settings(function, cloudformation_json.get("Properties", {}))
     return function
@@ -513,6 +533,7 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod |
     (threaded_moto_server, "create_backend_app", _create_backend_app),
     (LogsResponse, "filter_log_events", _filter_log_events),
     (SqsQueue, "add_message", _add_message),
+    (SqsQueue, "_set_attributes", _queue_attributes),
     (s3_notifications, "_send_event_bridge_message", s3_eventbridge.send),
     (S3Backend, "complete_multipart_upload", _complete_multipart_upload),
     (EventsHandler, "test_event_pattern", _test_event_pattern),

@@ -30,7 +30,7 @@ from scripts import abalone
 from scripts.seed_build import SeedBuild
 from tests.conftest import PROJECT_ROOT
 from tests.local import test_upload_starts_pipeline as starts
-from tests.local.test_lambda_event_sources import queue
+from tests.local.test_lambda_event_sources import queue_for_rule
 from tests.local.test_lambda_runtime import ROLE, code_zip, create
 from tests.local.test_upload_starts_pipeline import ABALONE_DATA, PROJECT, executions
 
@@ -121,21 +121,6 @@ def function_log(emulator, project: dict, since_ms: int) -> list[str]:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def queue_for_rule(emulator, name: str, rule_arn: str, **attributes: str) -> tuple[str, str]:
-    """A queue whose policy lets the rule send to it, as EventBridge needs."""
-    url, arn = queue(emulator, name, **attributes)
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"Service": "events.amazonaws.com"},
-        "Action": "sqs:SendMessage",
-        "Resource": arn,
-        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-    }
-    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-    emulator.client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
-    return url, arn
 
 
 @pytest.fixture(scope="module")
@@ -244,14 +229,7 @@ def failing_fast(emulator, project: dict) -> Iterator[None]:
     awslambda, sqs = emulator.client("lambda"), emulator.client("sqs")
     function, url = project["StartIngestionFunctionName"], project["IngestionQueueUrl"]
     variables = awslambda.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
-    # Lambda's variables are strings; the emulator gives MAX_CONCURRENT_EXECUTIONS (a Number parameter's
-    # Ref) as a number, which UpdateFunctionConfiguration refuses (see the xfail test below).
-    variables = {name: str(value) for name, value in variables.items()}
-    # Policy too: the emulator drops a queue's policy on any SetQueueAttributes without one (see below),
-    # and the project's rule may send to the queue only by its policy.
-    before = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout", "Policy"])[
-        "Attributes"
-    ]
+    before = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
     awslambda.update_function_configuration(
         FunctionName=function,
         Environment={"Variables": {**variables, "START_DEADLINE_SECONDS": str(FAST_DEADLINE_SECONDS)}},
@@ -422,12 +400,7 @@ def test_uploads_return_at_once_while_the_function_they_feed_sleeps(emulator):
     until(lambda: exists("done/in/quick.csv"), 20, "the function handling the upload made meanwhile")
 
 
-# -- emulator defects the tests above work around ----------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="moto's Queue._set_attributes (moto/sqs/models.py) sets `self.policy = attributes.get('Policy')`, "
-    "so SetQueueAttributes without Policy removes the queue's policy; SQS changes only the attributes given",
-)
+# -- what an operator's changes above rely on -----------------------------------------------------------
 def test_setting_a_queue_attribute_keeps_the_queue_s_policy(emulator):
     rule = f"arn:aws:events:{emulator.region}:{emulator.account}:rule/upload-failures-policy"
     url, _ = queue_for_rule(emulator, "upload-failures-policy", rule)
@@ -438,12 +411,6 @@ def test_setting_a_queue_attribute_keeps_the_queue_s_policy(emulator):
     assert "Policy" in attributes, "SetQueueAttributes(VisibilityTimeout) removed the queue's policy"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="moto's ResourceMap gives a Number parameter's Ref as a number (a value given parsed by int() or "
-    "float(), a YAML number Default as is) where CloudFormation gives a string, and the function keeps it: "
-    "GetFunctionConfiguration lists the variable as a number",
-)
 def test_a_function_s_variable_from_a_number_parameter_is_a_string(emulator):
     function = {
         "Type": "AWS::Lambda::Function",
