@@ -49,6 +49,17 @@ class Backend(LambdaBackend):
         keep_settings(function, body)
         return {**(answer or {}), **described_settings(function)}
 
+    def create_event_source_mapping(self, spec: dict[str, Any]) -> Any:
+        """Also starts the function's first process: invocations will come."""
+        mapping = super().create_event_source_mapping(spec)
+        function = self.get_function(mapping.function_arn)
+        try:
+            runtime.check(function)
+        except runtime.UnsupportedRuntime:
+            return mapping  # refused when invoked
+        runtime.prepare(function)
+        return mapping
+
     def invoke(
         self,
         function_name: str,

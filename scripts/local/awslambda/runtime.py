@@ -1,11 +1,14 @@
 """One invocation of a Lambda function, run as Lambda runs it: the deployed code, in a process of its own.
 
 The function's code (its zip, from ``ZipFile`` or the S3 object it was created from) is unpacked once per
-``CodeSha256``; each invocation starts :mod:`.bootstrap` there with the project's interpreter (which has
-boto3, as Lambda's Python runtime does) and an environment built from nothing: the function's variables,
-then the ones Lambda's runtime sets, credentials, and ``AWS_ENDPOINT_URL`` pointing back at the emulator.
-The function's ``Timeout`` is enforced by killing the process. Its output, framed by ``START``, ``END``
-and ``REPORT`` lines, goes to CloudWatch Logs: the function's ``LoggingConfig.LogGroup``, else
+``CodeSha256``; each invocation runs :mod:`.bootstrap` there, in a process of its own, with the project's
+interpreter (which has boto3, as Lambda's Python runtime does) and an environment built from nothing: the
+function's variables, then the ones Lambda's runtime sets, credentials, and ``AWS_ENDPOINT_URL`` pointing
+back at the emulator. Lambda keeps its runtime warm between invocations; here each function's next process
+is started ahead, when its event source mapping is created and after each invocation, so an invocation
+does not wait for Python and boto3 to load (its handler is imported when it runs, as in Lambda's init
+phase). The function's ``Timeout`` is enforced by killing the process. Its output, framed by ``START``,
+``END`` and ``REPORT`` lines, goes to CloudWatch Logs: the function's ``LoggingConfig.LogGroup``, else
 ``/aws/lambda/<name>``.
 """
 
@@ -19,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -34,6 +38,9 @@ from scripts.local import concurrency, endpoint
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 LOG_TAIL_BYTES = 4096
 _code_root: Path | None = None
+_ready: dict[str, tuple[tuple[str, str], subprocess.Popen]] = {}
+"""Each function's next process (by ARN), with the code folder and environment it was started with."""
+_ready_lock = threading.Lock()
 
 
 class UnsupportedRuntime(Exception):
@@ -76,10 +83,16 @@ def invoke(function: Any, event: bytes) -> Outcome:
     code = _unpacked(function)
     with tempfile.TemporaryDirectory(prefix="lambda-invocation-") as scratch:
         result_file = Path(scratch) / "result.json"
-        environment = _environment(function, code, request_id, stream, result_file, started_at)
+        invocation = {
+            "request_id": request_id,
+            "deadline_ms": int(started_at.timestamp() * 1000) + int(float(function.timeout) * 1000),
+            "log_stream": stream,
+            "result_file": str(result_file),
+        }
+        process = _process_for(function, code)
         started = time.monotonic()
         with concurrency.released_state():
-            finished = _run(code, environment, event or b"{}", float(function.timeout))
+            finished = _run(process, invocation, event or b"{}", float(function.timeout))
         seconds = time.monotonic() - started
         output, timed_out, exit_code = finished
         memory_mb = 0
@@ -110,34 +123,67 @@ def invoke(function: Any, event: bytes) -> Outcome:
     return Outcome(request_id, payload.encode(), error, "".join(line + "\n" for line in log))
 
 
-def _run(code: Path, environment: dict[str, str], event: bytes, timeout: float) -> tuple[str, bool, int]:
+def prepare(function: Any) -> None:
+    """Start the function's next process now, so that its first invocation finds it ready."""
+    _process_for(function, _unpacked(function), keep=True)
+
+
+def _process_for(function: Any, code: Path, keep: bool = False) -> subprocess.Popen:
+    """A process ready for this invocation of ``function``, and another started for the next one (with
+    ``keep``: only make sure one is ready)."""
+    environment = _environment(function, code)
+    key = (str(code), json.dumps(environment, sort_keys=True))
+    with _ready_lock:
+        ready = _ready.pop(function.function_arn, None)
+    if ready is not None and (ready[0] != key or ready[1].poll() is not None):
+        ready[1].kill()
+        ready = None
+    process = ready[1] if ready else _start(code, environment)
+    with _ready_lock:
+        _ready[function.function_arn] = (key, process if keep else _start(code, environment))
+    return process
+
+
+def _start(code: Path, environment: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(BOOTSTRAP)],
+        cwd=code,
+        env=environment,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+@atexit.register
+def _stop_ready_processes() -> None:
+    with _ready_lock:
+        for _, process in _ready.values():
+            process.kill()
+        _ready.clear()
+
+
+def _run(
+    process: subprocess.Popen, invocation: dict[str, Any], event: bytes, timeout: float
+) -> tuple[str, bool, int]:
     """Output, whether it timed out, and exit code of the bootstrap on ``event``."""
+    request = json.dumps(invocation).encode() + b"\n" + event
     try:
-        done = subprocess.run(
-            [sys.executable, str(BOOTSTRAP)],
-            cwd=code,
-            env=environment,
-            input=event,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as expired:  # subprocess.run has killed it
-        return (expired.stdout or b"").decode(errors="replace"), True, -9
-    return done.stdout.decode(errors="replace"), False, done.returncode
+        output, _ = process.communicate(request, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        return (output or b"").decode(errors="replace"), True, -9
+    return output.decode(errors="replace"), False, process.returncode
 
 
-def _environment(
-    function: Any, code: Path, request_id: str, stream: str, result_file: Path, started_at: datetime
-) -> dict[str, str]:
-    deadline_ms = int(started_at.timestamp() * 1000) + int(float(function.timeout) * 1000)
+def _environment(function: Any, code: Path) -> dict[str, str]:
+    """The process's environment (what changes from one invocation to the next comes on its stdin)."""
     runtime = {
         "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
         "AWS_LAMBDA_LOG_GROUP_NAME": log_group(function),
-        "AWS_LAMBDA_LOG_STREAM_NAME": stream,
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.run_time}",
         "AWS_REGION": function.region,
@@ -152,10 +198,7 @@ def _environment(
         "AWS_SESSION_TOKEN": "testing",
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "_LOCAL_LAMBDA_REQUEST_ID": request_id,
         "_LOCAL_LAMBDA_FUNCTION_ARN": function.function_arn,
-        "_LOCAL_LAMBDA_DEADLINE_MS": str(deadline_ms),
-        "_LOCAL_LAMBDA_RESULT": str(result_file),
     }
     if endpoint.current():
         runtime["AWS_ENDPOINT_URL"] = endpoint.current()
