@@ -32,7 +32,7 @@ SUITES = (
     "tests/test_events",
     "tests/test_awslambda",
     # moto internals scripts/local/patches.py replaces: bucket policies, notification configurations,
-    # queues feeding event source mappings, log stream filters
+    # queues feeding event source mappings, SNS's Lambda subscribers, log stream filters
     "tests/test_s3/test_s3_bucket_policy.py",
     "tests/test_s3/test_s3_auth.py",
     "tests/test_s3/test_s3_notifications.py",
@@ -40,6 +40,8 @@ SUITES = (
     "tests/test_s3/test_s3_lambda_integration.py",
     "tests/test_sqs/test_sqs.py",
     "tests/test_sqs/test_sqs_integration.py",
+    "tests/test_sns/test_publishing.py",
+    "tests/test_sns/test_subscriptions.py",
     "tests/test_logs/test_logs_filter_log_events.py",
 )
 """Suites run as a whole; besides these, every service's ``*cloudformation*`` tests, since the emulator's

@@ -26,6 +26,7 @@ from moto.moto_server import threaded_moto_server
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import FakeBucket, S3Backend
 from moto.s3.responses import S3Response
+from moto.sns.models import Subscription as SnsSubscription
 from moto.sqs.models import Queue as SqsQueue
 from moto.ssm.models import Parameter as SsmParameter
 from moto.utilities.tagging_service import TaggingService
@@ -420,6 +421,32 @@ def _queue_attributes(self: SqsQueue, attributes: dict[str, Any], now: Any = Non
         self._policy_json = kept
 
 
+_original_subscription_publish = SnsSubscription.publish
+
+
+def _subscription_publish(
+    self: SnsSubscription, message: str, message_id: str, subject: str | None = None,
+    message_attributes: dict[str, Any] | None = None, *args: Any, **kwargs: Any,
+) -> None:  # fmt: skip
+    """``Subscription.publish`` runs a Lambda subscriber through Docker with a fixed example event; here it
+    is invoked asynchronously with the notification (:mod:`scripts.local.awslambda.sns_events`). The
+    subscription's filter policy and a JSON message structure apply first, as before."""
+    if self.protocol != "lambda":
+        return _original_subscription_publish(
+            self, message, message_id, subject, message_attributes, *args, **kwargs
+        )
+    from scripts.local.awslambda import sns_events
+
+    if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
+        message_attributes, message
+    ):
+        return None
+    if kwargs.get("message_structure") == "json":
+        message = self._parse_message_structure(message, self.protocol)
+    sns_events.deliver(self, message, message_id, subject, message_attributes)
+    return None
+
+
 _original_add_message = SqsQueue.add_message
 
 
@@ -534,6 +561,7 @@ PATCHES: tuple[tuple[object, str, Callable[..., Any] | property | staticmethod |
     (LogsResponse, "filter_log_events", _filter_log_events),
     (SqsQueue, "add_message", _add_message),
     (SqsQueue, "_set_attributes", _queue_attributes),
+    (SnsSubscription, "publish", _subscription_publish),
     (s3_notifications, "_send_event_bridge_message", s3_eventbridge.send),
     (S3Backend, "complete_multipart_upload", _complete_multipart_upload),
     (EventsHandler, "test_event_pattern", _test_event_pattern),

@@ -198,3 +198,30 @@ def test_a_target_s_input_settings_shape_what_it_receives(setup, settings, expec
     events.remove_targets(Rule="shaped", Ids=["q"])
     assert messages, "nothing was delivered"
     assert json.loads(messages[0]["Body"]) == expected
+
+
+def test_sns_invokes_a_subscribed_function_its_policy_allows_with_the_notification(setup):
+    emulator = setup
+    sns, awslambda = emulator.client("sns"), emulator.client("lambda")
+    topic = sns.create_topic(Name="uploads")["TopicArn"]
+    allowed, refused = recorder(emulator, "sns-allowed"), recorder(emulator, "sns-refused")
+    awslambda.add_permission(
+        FunctionName="sns-allowed",
+        StatementId="from-topic",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic,
+    )
+    for function in (allowed, refused):
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function)
+
+    message_id = sns.publish(TopicArn=topic, Message="hello", Subject="greeting")["MessageId"]
+
+    event = received(emulator, "sns-allowed")
+    assert event is not None, "the subscribed function never ran"
+    [record] = event["Records"]
+    assert record["EventSource"] == "aws:sns" and record["EventSubscriptionArn"].startswith(topic + ":")
+    notification = record["Sns"]
+    assert notification["MessageId"] == message_id and notification["TopicArn"] == topic
+    assert notification["Message"] == "hello" and notification["Subject"] == "greeting"
+    assert received(emulator, "sns-refused", seconds=2) is None

@@ -423,12 +423,10 @@ def test_a_provider_that_never_answers_times_out_and_the_stack_rolls_back(emulat
     assert respond(request, "SUCCESS", PhysicalResourceId="late") == 404
 
 
-def test_a_lambda_provider_runs_and_its_response_completes_the_resource(emulator):
-    """CloudFormation invokes the function with the request; its code (inline, with AWS's cfnresponse
-    module beside it) answers at the ResponseURL, and the stack completes with the data it sent."""
-    cloudformation = emulator.client("cloudformation")
+def lambda_provider_template() -> dict:
+    """The custom resource's template with a Lambda provider, ``Provider``, whose code (inline, with AWS's
+    cfnresponse module beside it) answers at the ResponseURL; the resource's ServiceToken is left to set."""
     body = json.loads(custom_template("placeholder"))
-    body["Resources"]["Info"]["Properties"]["ServiceToken"] = {"Fn::GetAtt": ["Provider", "Arn"]}
     body["Resources"]["ProviderRole"] = {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -445,8 +443,10 @@ def test_a_lambda_provider_runs_and_its_response_completes_the_resource(emulator
         },
     }
     code = (
-        "import cfnresponse\n"
+        "import json, cfnresponse\n"
         "def handler(event, context):\n"
+        "    if 'Records' in event:  # through SNS\n"
+        "        event = json.loads(event['Records'][0]['Sns']['Message'])\n"
         "    answer = {'Answer': event['ResourceType'] + ' ' + event['RequestType']}\n"
         "    cfnresponse.send(event, context, cfnresponse.SUCCESS, answer, 'from-lambda')\n"
     )
@@ -459,15 +459,61 @@ def test_a_lambda_provider_runs_and_its_response_completes_the_resource(emulator
             "Code": {"ZipFile": code},
         },
     }
-    cloudformation.create_stack(StackName="custom-lambda", TemplateBody=json.dumps(body))
+    return body
 
-    deadline = time.monotonic() + 30
-    while (stack := cloudformation.describe_stacks(StackName="custom-lambda")["Stacks"][0])[
+
+def settled_stack(cloudformation, name: str, seconds: float = 30) -> dict:
+    deadline = time.monotonic() + seconds
+    while (stack := cloudformation.describe_stacks(StackName=name)["Stacks"][0])[
         "StackStatus"
     ] == "CREATE_IN_PROGRESS":
         assert time.monotonic() < deadline, "the provider never answered"
         time.sleep(0.1)
+    return stack
+
+
+def test_a_lambda_provider_runs_and_its_response_completes_the_resource(emulator):
+    """CloudFormation invokes the function with the request, and the stack completes with the data its
+    response sent."""
+    cloudformation = emulator.client("cloudformation")
+    body = lambda_provider_template()
+    body["Resources"]["Info"]["Properties"]["ServiceToken"] = {"Fn::GetAtt": ["Provider", "Arn"]}
+    cloudformation.create_stack(StackName="custom-lambda", TemplateBody=json.dumps(body))
+
+    stack = settled_stack(cloudformation, "custom-lambda")
     assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert outputs(stack) == {"Answer": "Custom::Info Create", "Id": "from-lambda"}
+
+
+def test_an_sns_provider_with_a_lambda_subscriber_completes_the_resource(emulator):
+    """The request is published to the topic; SNS invokes the subscribed function (its policy lets the
+    topic invoke it) with the notification, and the function's response completes the resource."""
+    cloudformation = emulator.client("cloudformation")
+    body = lambda_provider_template()
+    body["Resources"]["Requests"] = {"Type": "AWS::SNS::Topic"}
+    body["Resources"]["Subscriber"] = {
+        "Type": "AWS::SNS::Subscription",
+        "Properties": {
+            "TopicArn": {"Ref": "Requests"},
+            "Protocol": "lambda",
+            "Endpoint": {"Fn::GetAtt": ["Provider", "Arn"]},
+        },
+    }
+    body["Resources"]["TopicMayInvoke"] = {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "FunctionName": {"Ref": "Provider"},
+            "Action": "lambda:InvokeFunction",
+            "Principal": "sns.amazonaws.com",
+            "SourceArn": {"Ref": "Requests"},
+        },
+    }
+    body["Resources"]["Info"]["Properties"]["ServiceToken"] = {"Ref": "Requests"}
+    body["Resources"]["Info"]["DependsOn"] = ["Subscriber", "TopicMayInvoke"]
+    cloudformation.create_stack(StackName="custom-sns-lambda", TemplateBody=json.dumps(body))
+
+    stack = settled_stack(cloudformation, "custom-sns-lambda")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
     assert outputs(stack) == {"Answer": "Custom::Info Create", "Id": "from-lambda"}
 
 

@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import Any
 
-from scripts.local.iam.evaluation import ALLOWED, Context, Policy, PolicyError, Request, evaluate
+from scripts.local.iam import resource_policies
 
 PRINCIPAL = "events.amazonaws.com"
 _NOT_RETRIED = (
@@ -67,23 +67,11 @@ def send(rule: Any, target: dict[str, Any], event: dict[str, Any], text: str) ->
 
 def _authorise(rule: Any, document: str | None, action: str, resource: str) -> None:
     """Raise NO_PERMISSIONS unless the target's resource policy lets this rule perform ``action``."""
-    if document:
-        try:
-            policy = Policy.parse(document, resource, "resource", resource=True)
-        except PolicyError as error:
-            raise DeliveryFailed(
-                "NO_PERMISSIONS", f"the resource policy of {resource} is invalid: {error}"
-            ) from None
-        context = Context(
-            {"aws:SourceArn": rule.arn, "aws:SourceAccount": rule.account_id, "aws:SecureTransport": "true"}
+    if not resource_policies.allows(document, PRINCIPAL, action, resource, rule.arn):
+        raise DeliveryFailed(
+            "NO_PERMISSIONS",
+            f"the resource policy of {resource} does not allow {PRINCIPAL} to {action} from rule {rule.arn}",
         )
-        request = Request(action=action, resource=resource, context=context, caller=PRINCIPAL)
-        if evaluate(request, [], resource_policy=policy).decision == ALLOWED:
-            return
-    raise DeliveryFailed(
-        "NO_PERMISSIONS",
-        f"the resource policy of {resource} does not allow {PRINCIPAL} to {action} from rule {rule.arn}",
-    )
 
 
 def _to_function(rule: Any, arn: str, text: str) -> None:
@@ -95,9 +83,7 @@ def _to_function(rule: Any, arn: str, text: str) -> None:
         function = lambda_backends[rule.account_id][rule.region_name].get_function(arn)
     except Exception:
         raise DeliveryFailed("NO_RESOURCE", f"function {arn} does not exist") from None
-    statements = function.policy.statements if function.policy else []
-    document = json.dumps({"Version": "2012-10-17", "Statement": statements}) if statements else None
-    _authorise(rule, document, "lambda:InvokeFunction", arn)
+    _authorise(rule, resource_policies.function_policy(function), "lambda:InvokeFunction", arn)
     invocations.enqueue(function, text.encode())
 
 

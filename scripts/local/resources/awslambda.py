@@ -96,7 +96,8 @@ class CfnEventInvokeConfig(CloudFormationModel):
 
 class CfnPermission(CloudFormationModel):
     """AWS::Lambda::Permission, in place of moto's handler (its Ref is the repr of a Python object and
-    it cannot delete). The statement id is the generated physical id, which Ref returns; deleting
+    it cannot delete). The statement id is the generated physical id, which Ref returns (the statement
+    is Lambda's, without the template's FunctionName, which made it a policy nobody could parse); deleting
     removes that statement from the function's policy (``LambdaBackend.remove_permission``). Every
     property change replaces the permission, as AWS does."""
 
@@ -123,7 +124,8 @@ class CfnPermission(CloudFormationModel):
         properties = required_properties(cls, cloudformation_json)
         backend = lambda_backend(account_id, region_name)
         function = backend.get_function(properties["FunctionName"])
-        function.policy.add_statement(raw=json.dumps({**properties, "StatementId": resource_name}))
+        statement = {key: value for key, value in properties.items() if key != "FunctionName"}
+        function.policy.add_statement(raw=json.dumps({**statement, "StatementId": resource_name}))
         return cls(resource_name, function.function_name, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
