@@ -124,8 +124,13 @@ def invoke(function: Any, event: bytes) -> Outcome:
 
 
 def prepare(function: Any) -> None:
-    """Start the function's next process now, so that its first invocation finds it ready."""
-    _process_for(function, _unpacked(function), keep=True)
+    """Start the function's next process now, so that its first invocation finds it ready (code that
+    cannot be unpacked fails then, as an invocation's error)."""
+    try:
+        code = _unpacked(function)
+    except (zipfile.BadZipFile, OSError):
+        return
+    _process_for(function, code, keep=True)
 
 
 def _process_for(function: Any, code: Path, keep: bool = False) -> subprocess.Popen:
