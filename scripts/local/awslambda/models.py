@@ -60,6 +60,12 @@ class Backend(LambdaBackend):
         runtime.prepare(function)
         return mapping
 
+    def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        arn = self.get_function(function_name).function_arn
+        super().delete_function(function_name, qualifier)
+        if not qualifier:
+            runtime.forget(arn)
+
     def invoke(
         self,
         function_name: str,

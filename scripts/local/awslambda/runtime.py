@@ -160,6 +160,14 @@ def _start(code: Path, environment: dict[str, str]) -> subprocess.Popen:
     )
 
 
+def forget(function_arn: str) -> None:
+    """Stop the ready process of a function that is gone."""
+    with _ready_lock:
+        ready = _ready.pop(function_arn, None)
+    if ready:
+        ready[1].kill()
+
+
 @atexit.register
 def _stop_ready_processes() -> None:
     with _ready_lock:
