@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scripts import PROJECT_ROOT
@@ -56,3 +57,22 @@ def write_prepared(rows: pd.DataFrame, destination: str | Path) -> Path:
     """Write ``abalone.csv`` for ``rows`` to ``destination``; return the path."""
     prepare(rows).to_csv(destination, index=False)
     return Path(destination)
+
+
+_SEX_SHARES = {"M": 1528, "I": 1342, "F": 1307}  # UCI's counts of each sex among 4,177 rows
+_MEASUREMENT_SHARES = (0.8, 0.25, 1.5, 0.6, 0.3, 0.4)  # of the length, for diameter .. shell_weight
+
+
+def generate(rows: int, seed: int = 0) -> pd.DataFrame:
+    """``rows`` made-up abalone rows (UCI's columns, types and value ranges, its sexes in its proportions),
+    for when the real dataset cannot be had."""
+    rng = np.random.default_rng(seed)
+    counts = np.round(np.array(list(_SEX_SHARES.values())) / sum(_SEX_SHARES.values()) * rows).astype(int)
+    counts[0] += rows - counts.sum()
+    sex = rng.permutation(np.repeat(list(_SEX_SHARES), counts))
+    length = rng.uniform(0.075, 0.815, rows).round(3)
+    frame = pd.DataFrame({"sex": sex, "length": length})
+    for column, share in zip(columns()[2:8], _MEASUREMENT_SHARES, strict=True):
+        frame[column] = (length * share * rng.uniform(0.7, 1.3, rows)).round(4)
+    frame["rings"] = rng.integers(1, 30, rows)
+    return frame

@@ -72,15 +72,7 @@ def abalone_frame(rows: int, seed: int = SEED, source: Path | None = SHARED_ABAL
     if source is not None and source.is_file():
         real = pd.read_csv(source, names=COLUMNS)
         return real.iloc[rng.integers(0, len(real), rows)].reset_index(drop=True)
-    counts = np.round(np.array([1528, 1342, 1307]) / 4177 * rows).astype(int)
-    counts[0] += rows - counts.sum()
-    sex = rng.permutation(np.repeat(SEX_LABELS, counts))
-    length = rng.uniform(0.075, 0.815, rows).round(3)
-    frame = pd.DataFrame({"sex": sex, "length": length})
-    for column, share in zip(MEASUREMENTS[1:], (0.8, 0.25, 1.5, 0.6, 0.3, 0.4), strict=True):
-        frame[column] = (length * share * rng.uniform(0.7, 1.3, rows)).round(4)
-    frame["rings"] = rng.integers(1, 30, rows)
-    return frame
+    return abalone.generate(rows, seed)
 
 
 def main() -> None:
