@@ -501,3 +501,124 @@ def test_triggers_are_refused_rather_than_dropped(emulator, codecommit):
         for e in cloudformation.describe_stack_events(StackName="with-triggers")["StackEvents"]
     ]
     assert any("Triggers of AWS::CodeCommit::Repository are not supported" in reason for reason in reasons)
+
+
+def test_create_commit_puts_deletes_and_checks_its_parent(codecommit, seeded, repository):
+    head = codecommit.get_branch(repositoryName=repository, branchName="main")["branch"]["commitId"]
+    made = codecommit.create_commit(
+        repositoryName=repository,
+        branchName="main",
+        parentCommitId=head,
+        authorName="Ada",
+        email="ada@example.com",
+        commitMessage="several files",
+        putFiles=[
+            {"filePath": "src/app.py", "fileContent": b"print(1)\n"},
+            {"filePath": "README.md", "fileContent": b"# changed\n"},
+        ],
+        deleteFiles=[{"filePath": "docs/guide.md"}],
+    )
+    assert [f["absolutePath"] for f in made["filesAdded"]] == ["src/app.py"]
+    assert made["filesAdded"][0]["blobId"] == git_blob_id(b"print(1)\n")
+    assert [f["absolutePath"] for f in made["filesUpdated"]] == ["README.md"]
+    assert [f["absolutePath"] for f in made["filesDeleted"]] == ["docs/guide.md"]
+    commit = codecommit.get_commit(repositoryName=repository, commitId=made["commitId"])["commit"]
+    assert commit["parents"] == [head] and commit["message"] == "several files"
+    assert commit["treeId"] == made["treeId"]
+    assert (
+        codecommit.get_branch(repositoryName=repository, branchName="main")["branch"]["commitId"]
+        == (made["commitId"])
+    )
+    stale = {"repositoryName": repository, "branchName": "main", "parentCommitId": head}
+    put = [{"filePath": "x.txt", "fileContent": b"x"}]
+    assert error_code(codecommit.create_commit, **stale, putFiles=put) == "ParentCommitIdOutdatedException"
+    current = {**stale, "parentCommitId": made["commitId"]}
+    assert error_code(codecommit.create_commit, **current, deleteFiles=[{"filePath": "nope"}]) == (
+        "FileDoesNotExistException"
+    )
+    assert error_code(codecommit.create_commit, **current, putFiles=[]) == "NoChangeException"
+    assert (
+        error_code(codecommit.create_commit, **current, putFiles=put * 2) == "PutFileEntryConflictException"
+    )
+
+
+def test_get_differences_between_commits(codecommit, seeded, repository):
+    head = codecommit.get_branch(repositoryName=repository, branchName="main")["branch"]["commitId"]
+    made = codecommit.create_commit(
+        repositoryName=repository,
+        branchName="main",
+        parentCommitId=head,
+        putFiles=[
+            {"filePath": "README.md", "fileContent": b"# changed\n"},
+            {"filePath": "new.txt", "fileContent": b"n"},
+        ],
+        deleteFiles=[{"filePath": "docs/guide.md"}],
+    )
+    differences = codecommit.get_differences(
+        repositoryName=repository, beforeCommitSpecifier=head, afterCommitSpecifier=made["commitId"]
+    )["differences"]
+    by_path = {(d.get("afterBlob") or d["beforeBlob"])["path"]: d for d in differences}
+    assert {path: d["changeType"] for path, d in by_path.items()} == {
+        "README.md": "M",
+        "docs/guide.md": "D",
+        "new.txt": "A",
+    }
+    assert by_path["new.txt"]["afterBlob"] == {
+        "blobId": git_blob_id(b"n"),
+        "path": "new.txt",
+        "mode": "100644",
+    }
+    assert "afterBlob" not in by_path["docs/guide.md"]
+    everything = codecommit.get_differences(repositoryName=repository, afterCommitSpecifier="main")
+    assert {d["changeType"] for d in everything["differences"]} == {"A"}
+    in_docs = codecommit.get_differences(
+        repositoryName=repository, beforeCommitSpecifier=head, afterCommitSpecifier="main", afterPath="docs"
+    )["differences"]
+    assert [d["beforeBlob"]["path"] for d in in_docs] == ["docs/guide.md"]
+    assert (
+        error_code(codecommit.get_differences, repositoryName=repository, afterCommitSpecifier="f" * 40)
+        == "CommitDoesNotExistException"
+    )
+
+
+def test_each_commit_sends_a_repository_state_change_event(emulator, codecommit, repository):
+    from tests.local.test_lambda_event_sources import queue_for_rule
+
+    events = emulator.client("events")
+    pattern = {
+        "source": ["aws.codecommit"],
+        "resources": [{"prefix": f"arn:aws:codecommit:{emulator.region}"}],
+        "detail": {"repositoryName": [repository]},
+    }
+    rule = events.put_rule(Name=f"commits-{repository}", EventPattern=json.dumps(pattern))["RuleArn"]
+    url, arn = queue_for_rule(emulator, f"commits-{repository}", rule)
+    events.put_targets(Rule=f"commits-{repository}", Targets=[{"Id": "queue", "Arn": arn}])
+    first = codecommit.put_file(repositoryName=repository, branchName="main", filePath="a", fileContent=b"a")
+    second = codecommit.put_file(
+        repositoryName=repository, branchName="main", filePath="b", fileContent=b"b",
+        parentCommitId=first["commitId"],
+    )  # fmt: skip
+    sqs, received = emulator.client("sqs"), []
+    for _ in range(20):
+        received += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        )
+        if len(received) >= 2:
+            break
+    created, updated = sorted((json.loads(m["Body"]) for m in received), key=lambda e: e["detail"]["event"])
+    metadata = codecommit.get_repository(repositoryName=repository)["repositoryMetadata"]
+    assert created["detail-type"] == "CodeCommit Repository State Change"
+    assert created["source"] == "aws.codecommit" and created["resources"] == [metadata["Arn"]]
+    assert created["detail"] == {
+        "callerUserArn": f"arn:aws:iam::{emulator.account}:root",
+        "commitId": first["commitId"],
+        "event": "referenceCreated",
+        "referenceFullName": "refs/heads/main",
+        "referenceName": "main",
+        "referenceType": "branch",
+        "repositoryId": metadata["repositoryId"],
+        "repositoryName": repository,
+    }
+    assert updated["detail"]["event"] == "referenceUpdated"
+    assert updated["detail"]["commitId"] == second["commitId"]
+    assert updated["detail"]["oldCommitId"] == first["commitId"]

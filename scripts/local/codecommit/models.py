@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import re
 import stat
+import uuid
 import zipfile
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
@@ -151,9 +153,46 @@ class Repository(CodeCommit):
             self._parent(parent_id)
         created = Commit(tree, parent_id, message, author)
         self.commits[created.id] = created
+        old_id = self.branches.get(name)
         self.branches[name] = created.id
         self.repository_metadata.setdefault("defaultBranch", name)
+        self.touch()
+        self._publish_reference_change(name, created.id, old_id)
         return created
+
+    def _publish_reference_change(self, branch: str, commit_id: str, old_id: str | None) -> None:
+        """The "CodeCommit Repository State Change" event CodeCommit sends to the default bus when a
+        branch is created or moves (https://docs.aws.amazon.com/codecommit/latest/userguide/monitoring-events.html)."""
+        from scripts.local.events import delivery
+
+        account, region = self.repository_metadata["accountId"], self.arn.split(":")[3]
+        detail: dict[str, Any] = {
+            "callerUserArn": f"arn:{get_partition(region)}:iam::{account}:root",
+            "commitId": commit_id,
+            "event": "referenceUpdated" if old_id else "referenceCreated",
+            "referenceFullName": f"refs/heads/{branch}",
+            "referenceName": branch,
+            "referenceType": "branch",
+            "repositoryId": self.repository_metadata["repositoryId"],
+            "repositoryName": self.name,
+        }
+        if old_id:
+            detail["oldCommitId"] = old_id
+        delivery.publish(
+            account,
+            region,
+            {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "CodeCommit Repository State Change",
+                "source": "aws.codecommit",
+                "account": account,
+                "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "region": region,
+                "resources": [self.arn],
+                "detail": detail,
+            },
+        )
 
     def _parent(self, parent_id: str) -> Commit:
         if not _COMMIT_ID.fullmatch(parent_id):
@@ -201,6 +240,148 @@ class Repository(CodeCommit):
                 f"{relative} already has this content and mode in branch {branch}.",
             )
         return self.add_commit(branch, tree.with_file(relative, file), parent_id, message, author), file
+
+    def create_commit(
+        self,
+        branch: str | None,
+        parent_id: str | None,
+        message: str,
+        author: Identity,
+        put_files: list[dict[str, Any]],
+        delete_files: list[dict[str, Any]],
+        set_file_modes: list[dict[str, Any]],
+    ) -> tuple[Commit, dict[str, list[dict[str, str]]]]:
+        """CreateCommit: several files put, deleted or re-moded in one commit. ``fileContent`` of a
+        put entry is bytes (already decoded); ``sourceFile`` copies (or moves) a file of the branch.
+        Returns the commit and its filesAdded/filesUpdated/filesDeleted."""
+        name = _required(branch, "BranchNameRequiredException", "A branch name")
+        before = self.commits[self.branches[name]].tree.files if name in self.branches else {}
+        files = dict(before)
+        seen: set[str] = set()
+
+        def claim(path: str | None) -> str:
+            relative = normalize_path(path)
+            if relative in seen:
+                raise CodeCommitError(
+                    "PutFileEntryConflictException",
+                    f"The path {relative} is named by more than one entry of the commit.",
+                )
+            seen.add(relative)
+            return relative
+
+        def existing(relative: str) -> File:
+            if relative not in before:
+                raise CodeCommitError(
+                    "FileDoesNotExistException", f"File {relative} does not exist in branch {name}."
+                )
+            return before[relative]
+
+        for entry in put_files:
+            relative = claim(entry.get("filePath"))
+            mode = entry.get("fileMode")
+            if mode is not None and mode not in FILE_MODES:
+                raise CodeCommitError(
+                    "InvalidFileModeException", f"File mode {mode} is not one of {', '.join(FILE_MODES)}."
+                )
+            content, source = entry.get("fileContent"), entry.get("sourceFile")
+            if content is not None and source:
+                raise CodeCommitError(
+                    "FileContentAndSourceFileSpecifiedException",
+                    f"Entry {relative} gives both fileContent and sourceFile.",
+                )
+            if source:
+                source_path = normalize_path(source.get("filePath"))
+                copied = existing(source_path)
+                content = copied.content
+                mode = mode or copied.mode
+                if source.get("isMove"):
+                    claim(source_path)
+                    files.pop(source_path, None)
+            if content is None:
+                raise CodeCommitError(
+                    "FileContentRequiredException", f"Entry {relative} needs fileContent or sourceFile."
+                )
+            old = before.get(relative)
+            files[relative] = File(content, mode or (old.mode if old else "NORMAL"))
+        for entry in delete_files:
+            relative = claim(entry.get("filePath"))
+            existing(relative)
+            files.pop(relative)
+        for entry in set_file_modes:
+            relative = claim(entry.get("filePath"))
+            mode = entry.get("fileMode")
+            if mode not in FILE_MODES:
+                raise CodeCommitError(
+                    "InvalidFileModeException", f"File mode {mode} is not one of {', '.join(FILE_MODES)}."
+                )
+            files[relative] = File(existing(relative).content, mode)
+        for path in files:
+            if clash := next((folder for folder in parent_folders(path) if folder in files), None):
+                raise CodeCommitError(
+                    "DirectoryNameConflictsWithFileNameException", f"{clash} is a file in branch {name}."
+                )
+        if files == before and name in self.branches:
+            raise CodeCommitError(
+                "NoChangeException",
+                "The commit cannot be created because no changes will be made to the repository as a "
+                "result of this commit. A commit must contain at least one change.",
+            )
+        commit = self.add_commit(name, Tree(files), parent_id, message, author)
+
+        def entry_of(path: str, file: File) -> dict[str, str]:
+            return {"absolutePath": path, "blobId": file.blob_id, "fileMode": file.mode}
+
+        changes = {
+            "filesAdded": [entry_of(p, f) for p, f in sorted(files.items()) if p not in before],
+            "filesUpdated": [
+                entry_of(p, f) for p, f in sorted(files.items()) if p in before and before[p] != f
+            ],
+            "filesDeleted": [entry_of(p, f) for p, f in sorted(before.items()) if p not in files],
+        }
+        return commit, changes
+
+    def differences(
+        self,
+        before: str | None,
+        after: str | None,
+        before_path: str | None,
+        after_path: str | None,
+    ) -> list[dict[str, Any]]:
+        """GetDifferences: the files that differ between two commits (``before`` omitted: every file
+        of ``after`` is added), limited to a folder or file path on either side."""
+        _required(after, "CommitRequiredException", "An after commit specifier")
+        after_files = self._specified(after).tree.files
+        before_files = self._specified(before).tree.files if before else {}
+
+        limits = [limit for limit in (before_path, after_path) if limit]
+
+        def within(path: str, limit: str) -> bool:
+            wanted = normalize_path(limit, folder=True)
+            return not wanted or path == wanted or path.startswith(wanted + "/")
+
+        def blob(path: str, file: File) -> dict[str, str]:
+            return {"blobId": file.blob_id, "path": path, "mode": FILE_MODES[file.mode].decode()}
+
+        found = []
+        for path in sorted(set(before_files) | set(after_files)):
+            old, new = before_files.get(path), after_files.get(path)
+            if old == new or (limits and not any(within(path, limit) for limit in limits)):
+                continue
+            change: dict[str, Any] = {"changeType": "A" if old is None else "D" if new is None else "M"}
+            if old is not None:
+                change["beforeBlob"] = blob(path, old)
+            if new is not None:
+                change["afterBlob"] = blob(path, new)
+            found.append(change)
+        return found
+
+    def _specified(self, specifier: str) -> Commit:
+        try:
+            return self.resolve(specifier)
+        except CodeCommitError:
+            raise CodeCommitError(
+                "CommitDoesNotExistException", f"Commit {specifier} does not exist in {self.name}."
+            ) from None
 
 
 class Backend(CodeCommitBackend):

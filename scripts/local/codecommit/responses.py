@@ -168,3 +168,33 @@ class CodeCommitResponse(MotoCodeCommitResponse):
             Identity(params.get("name") or "", params.get("email") or "", utcnow()),
         )
         return ActionResult({"commitId": commit.id, "blobId": file.blob_id, "treeId": commit.tree.id})
+
+    def create_commit(self) -> ActionResult:
+        params = self.params
+        puts = [
+            {**entry, "fileContent": base64.b64decode(entry["fileContent"])}
+            if entry.get("fileContent") is not None
+            else entry
+            for entry in params.get("putFiles") or []
+        ]
+        commit, changes = self._repository().create_commit(
+            params.get("branchName"),
+            params.get("parentCommitId"),
+            params.get("commitMessage") or "",
+            Identity(params.get("authorName") or "", params.get("email") or "", utcnow()),
+            puts,
+            params.get("deleteFiles") or [],
+            params.get("setFileModes") or [],
+        )
+        return ActionResult({"commitId": commit.id, "treeId": commit.tree.id, **changes})
+
+    def get_differences(self) -> ActionResult:
+        params = self.params
+        differences = self._repository().differences(
+            params.get("beforeCommitSpecifier"),
+            params.get("afterCommitSpecifier"),
+            params.get("beforePath"),
+            params.get("afterPath"),
+        )
+        page, token = _page(differences, params.get("NextToken"))
+        return ActionResult({"differences": page, "NextToken": token})
