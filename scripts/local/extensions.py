@@ -19,6 +19,7 @@ _SERVICES = {
     "sagemaker": "sagemaker_backends",
     "athena": "athena_backends",
     "awslambda": "lambda_backends",
+    "codebuild": "codebuild_backends",
 }
 """Services whose moto backend (``moto.<name>.models.<backends>``) we replace with a subclass
 (``scripts.local.<name>.models.Backend``)."""

@@ -1,0 +1,1 @@
+"""CodeBuild whose builds run (:mod:`.builds`)."""

@@ -1,0 +1,852 @@
+"""A CodeBuild build, run as CodeBuild runs it: the source unpacked in a work folder, the buildspec's phases
+in a shell, the log in CloudWatch Logs.
+
+Interface for other services (CodePipeline's build stage), all in the emulator's process::
+
+    from scripts.local.codebuild import builds
+
+    build_id = builds.start_build(account, region, project_name,
+                                  source=(bucket, key),          # a zip in the emulator's S3, or None
+                                  environment_overrides=[{"name": ..., "value": ..., "type": "PLAINTEXT"}],
+                                  output=(bucket, key),          # where CODEPIPELINE artifacts go, or None
+                                  source_version=commit_id,      # CODEBUILD_RESOLVED_SOURCE_VERSION
+                                  initiator="codepipeline/<pipeline>")
+    build = builds.wait_for_build(account, region, build_id, timeout=None)  # BatchGetBuilds' build dict
+    build = builds.describe_build(account, region, build_id)               # without waiting
+
+``start_build`` returns at once (the build runs on a thread of its own); ``wait_for_build`` waits without
+the emulator's state lock and raises :class:`scripts.local.concurrency.Cancelled` when the emulator is reset
+meanwhile. ``build["buildStatus"]`` is then ``SUCCEEDED``, ``FAILED``, ``FAULT``, ``TIMED_OUT`` or
+``STOPPED``.
+
+Where the source comes from: ``source`` when given (CodePipeline's input artifact); else the project's:
+``S3`` (``bucket/key`` of a zip), ``CODECOMMIT`` (the emulator's repository, the branch or commit of
+``sourceVersion``, else its default branch), ``NO_SOURCE`` (an empty folder). The buildspec is the project's
+``buildspec`` (inline YAML, or a path in the source), else ``buildspec.yml`` in the source.
+
+How it differs from CodeBuild: the commands run on this machine, with the emulator's Python first on
+``PATH``, not in a container image; the ``install`` phase does not run as written but checks that the
+local environment has the versions the source pins (``requirements.lock``, else ``requirements.txt``).
+``LOCAL_CODEBUILD_TIMEOUT_SECONDS`` (a build environment variable, or the emulator's) replaces the
+project's ``timeoutInMinutes``; ``LOCAL_CODEBUILD_PROVISIONING_SECONDS`` (the emulator's, default 0.3) is
+how long QUEUED/PROVISIONING takes. Phase transitions follow
+https://docs.aws.amazon.com/codebuild/latest/userguide/view-build-details-phases.html: a failed
+DOWNLOAD_SOURCE, INSTALL or PRE_BUILD goes to FINALIZING; a failed BUILD still runs POST_BUILD; a failed
+BUILD or POST_BUILD still runs UPLOAD_ARTIFACTS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import io
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+from moto.core.utils import iso_8601_datetime_with_milliseconds
+from moto.logs.models import logs_backends
+from moto.utilities.utils import get_partition
+
+from scripts.local import concurrency, endpoint, s3_objects
+
+COMMAND_PHASES = ("INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD")
+DEFAULT_PROVISIONING_SECONDS = 0.3
+FINISHED = ("SUCCEEDED", "FAILED", "FAULT", "TIMED_OUT", "STOPPED")
+
+
+class BuildError(Exception):
+    """A phase failed; the message is the phase context's."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# -- the interface ----------------------------------------------------------------------------------
+
+
+def start_build(
+    account: str,
+    region: str,
+    project_name: str,
+    source: tuple[str, str] | None = None,
+    environment_overrides: list[dict[str, str]] | None = None,
+    *,
+    output: tuple[str, str] | None = None,
+    source_version: str | None = None,
+    initiator: str = "local-user",
+) -> str:
+    """Start a build of the project; its id (see the module's docstring)."""
+    from moto.codebuild.models import codebuild_backends
+
+    with concurrency.holding_state():
+        backend = codebuild_backends[account][region]
+        if project_name not in backend.codebuild_projects:
+            raise KeyError(f"Project cannot be found: {backend.project_arn(project_name)}")
+        build = start(
+            backend,
+            project_name,
+            source_version=source_version,
+            environment_overrides=environment_overrides,
+            source=source,
+            output=output,
+            initiator=initiator,
+        )
+        return build.id
+
+
+def describe_build(account: str, region: str, build_id: str) -> dict[str, Any]:
+    from moto.codebuild.models import codebuild_backends
+
+    with concurrency.holding_state():
+        return codebuild_backends[account][region].builds[build_id].described()
+
+
+def wait_for_build(account: str, region: str, build_id: str, timeout: float | None = None) -> dict[str, Any]:
+    """The build once it has finished (or as it is when ``timeout`` seconds have passed)."""
+    from moto.codebuild.models import codebuild_backends
+
+    with concurrency.holding_state():
+        build = codebuild_backends[account][region].builds[build_id]
+        concurrency.wait(build.done, timeout, concurrency.generation())
+        return build.described()
+
+
+# -- a build ------------------------------------------------------------------------------------------
+
+
+def start(
+    backend: Any,
+    project_name: str,
+    *,
+    source_version: str | None = None,
+    environment_overrides: list[dict[str, str]] | None = None,
+    buildspec_override: str | None = None,
+    timeout_override: int | None = None,
+    source: tuple[str, str] | None = None,
+    output: tuple[str, str] | None = None,
+    initiator: str = "local-user",
+) -> Build:
+    """Create the build in ``backend`` (state lock held) and start its thread."""
+    project = backend.codebuild_projects[project_name].project_metadata
+    number = backend.build_numbers.get(project_name, 0) + 1
+    backend.build_numbers[project_name] = number
+    build = Build(
+        backend,
+        project,
+        number,
+        source_version=source_version,
+        environment_overrides=environment_overrides or [],
+        buildspec_override=buildspec_override,
+        timeout_override=timeout_override,
+        source=source,
+        output=output,
+        initiator=initiator,
+    )
+    backend.builds[build.id] = build
+    backend.build_history.setdefault(project_name, []).append(build.id)
+    threading.Thread(target=build.run, name=f"codebuild {build.id}", daemon=True).start()
+    return build
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timestamp(at: datetime) -> str:
+    return iso_8601_datetime_with_milliseconds(at.replace(tzinfo=None))
+
+
+def _container(message: str) -> str:
+    return f"[Container] {_now():%Y/%m/%d %H:%M:%S.%f} {message}"
+
+
+class Build:
+    def __init__(
+        self,
+        backend: Any,
+        project: dict[str, Any],
+        number: int,
+        *,
+        source_version: str | None,
+        environment_overrides: list[dict[str, str]],
+        buildspec_override: str | None,
+        timeout_override: int | None,
+        source: tuple[str, str] | None,
+        output: tuple[str, str] | None,
+        initiator: str,
+    ) -> None:
+        self.account, self.region = backend.account_id, backend.region_name
+        self.project = project
+        self.name = project["name"]
+        self.uuid = str(uuid.uuid4())
+        self.id = f"{self.name}:{self.uuid}"
+        self.arn = f"arn:{get_partition(self.region)}:codebuild:{self.region}:{self.account}:build/{self.id}"
+        self.number = number
+        self.source_version = source_version or project.get("sourceVersion")
+        self.environment_overrides = environment_overrides
+        self.buildspec_override = buildspec_override
+        self.timeout_minutes = int(timeout_override or project.get("timeoutInMinutes") or 60)
+        self.given_source, self.output = source, output
+        self.initiator = initiator
+        self.generation = concurrency.generation()
+        self.done = threading.Event()
+        self.stopping = threading.Event()
+        self.process: subprocess.Popen | None = None
+        self.started_at = _now()
+        self.deadline = 0.0
+        self.status = "IN_PROGRESS"
+        self.resolved_version: str | None = None
+        self.phases: list[dict[str, Any]] = []
+        self.continued_failure = False
+        self.log_group, self.log_stream = self._log_names()
+        self._log_ready = False
+        self._begin("SUBMITTED")
+        self._end("SUCCEEDED")
+        self._begin("QUEUED")
+
+    # -- what BatchGetBuilds shows
+
+    def described(self) -> dict[str, Any]:
+        project = self.project
+        environment = dict(project.get("environment") or {})
+        variables = list(environment.get("environmentVariables") or [])
+        overridden = {v["name"] for v in self.environment_overrides}
+        environment["environmentVariables"] = [v for v in variables if v["name"] not in overridden] + list(
+            self.environment_overrides
+        )
+        group, stream = self.log_group, self.log_stream
+        described: dict[str, Any] = {
+            "id": self.id,
+            "arn": self.arn,
+            "buildNumber": self.number,
+            "startTime": _timestamp(self.started_at),
+            "currentPhase": self.phases[-1]["phaseType"],
+            "buildStatus": self.status,
+            "projectName": self.name,
+            "phases": [dict(phase) for phase in self.phases],
+            "source": dict(project.get("source") or {}),
+            "secondarySources": [],
+            "secondarySourceVersions": [],
+            "artifacts": {"location": f"arn:aws:s3:::{self.output[0]}/{self.output[1]}"}
+            if self.output
+            else {},
+            "secondaryArtifacts": [],
+            "cache": project.get("cache") or {"type": "NO_CACHE"},
+            "environment": environment,
+            "serviceRole": project.get("serviceRole"),
+            "logs": {
+                "groupName": group,
+                "streamName": stream,
+                "deepLink": f"https://console.aws.amazon.com/cloudwatch/home?region={self.region}#logEvent:"
+                f"group={quote(group, safe='')};stream={quote(stream, safe='')}",
+                "cloudWatchLogsArn": f"arn:{get_partition(self.region)}:logs:{self.region}:{self.account}:"
+                f"log-group:{group}:log-stream:{stream}",
+                "cloudWatchLogs": {"status": "ENABLED", "groupName": group, "streamName": stream},
+                "s3Logs": {"status": "DISABLED", "encryptionDisabled": False},
+            },
+            "timeoutInMinutes": self.timeout_minutes,
+            "queuedTimeoutInMinutes": project.get("queuedTimeoutInMinutes") or 480,
+            "buildComplete": self.status != "IN_PROGRESS",
+            "initiator": self.initiator,
+            "encryptionKey": project.get("encryptionKey"),
+        }
+        if self.source_version:
+            described["sourceVersion"] = self.source_version
+        if self.resolved_version:
+            described["resolvedSourceVersion"] = self.resolved_version
+        if self.status != "IN_PROGRESS":
+            described["endTime"] = self.phases[-1]["startTime"]
+        return described
+
+    def _log_names(self) -> tuple[str, str]:
+        settings = ((self.project.get("logsConfig") or {}).get("cloudWatchLogs")) or {}
+        group = settings.get("groupName") or f"/aws/codebuild/{self.name}"
+        prefix = settings.get("streamName")
+        return group, f"{prefix}/{self.uuid}" if prefix else self.uuid
+
+    # -- phases (state lock held)
+
+    def _begin(self, phase: str) -> None:
+        self.phases.append(
+            {"phaseType": phase, "startTime": _timestamp(_now()), "_started": time.monotonic()}
+        )
+
+    def _end(self, status: str, code: str = "", message: str = "") -> None:
+        phase = self.phases[-1]
+        phase["phaseStatus"] = status
+        phase["endTime"] = _timestamp(_now())
+        phase["durationInSeconds"] = int(time.monotonic() - phase.pop("_started"))
+        if phase["phaseType"] not in ("SUBMITTED", "QUEUED") or code:
+            phase["contexts"] = [{"statusCode": code, "message": message}]
+
+    def stop(self, wait: bool = True) -> None:
+        """StopBuild: kill what runs; the build ends STOPPED (with ``wait``, once it has)."""
+        if self.status != "IN_PROGRESS":
+            return
+        self.stopping.set()
+        self._kill()
+        if wait:
+            concurrency.wait(self.done, 10, self.generation)
+
+    def _kill(self) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+    # -- the run (its own thread)
+
+    def run(self) -> None:
+        work = Path(tempfile.mkdtemp(prefix="local-codebuild-"))
+        try:
+            self._run(work)
+        except concurrency.Cancelled:
+            self._kill()
+        except Exception as error:  # the emulator's own failure: FAULT, as a CodeBuild service error
+            with concurrency.holding_state():
+                if concurrency.generation() == self.generation:
+                    self._log([_container(f"Build failed in the local emulator: {error!r}")])
+                    self.status = "FAULT"
+                    if "phaseStatus" not in self.phases[-1]:
+                        self._end("FAULT", "CLIENT_ERROR", str(error))
+                    self._begin("COMPLETED")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            self.done.set()
+
+    def _pause(self, seconds: float) -> None:
+        concurrency.wait(self.stopping, seconds, self.generation)
+
+    def _locked(self):
+        """The state lock, for a piece of the run; Cancelled when the emulator was reset meanwhile."""
+        return _Locked(self.generation)
+
+    def _run(self, work: Path) -> None:
+        source_dir = work / "src"
+        source_dir.mkdir()
+        provisioning = float(
+            os.environ.get("LOCAL_CODEBUILD_PROVISIONING_SECONDS", DEFAULT_PROVISIONING_SECONDS)
+        )
+        self._pause(provisioning / 2)
+        with self._locked():
+            self._end("SUCCEEDED")
+            if self.stopping.is_set():
+                return self._finish("STOPPED")
+            self._begin("PROVISIONING")
+        self._pause(provisioning / 2)
+        with self._locked():
+            try:
+                variables = self._variables(source_dir, work)
+            except BuildError as error:
+                return self._fail_phase(error, "FAILED")
+            if self.stopping.is_set():
+                return self._stopped()
+            self._log([_container("Waiting for agent ping"), _container("Waiting for DOWNLOAD_SOURCE")])
+            self._end("SUCCEEDED")
+            self._begin("DOWNLOAD_SOURCE")
+            try:
+                archive, files = self._source()
+            except BuildError as error:
+                return self._fail_phase(error, "FAILED")
+        timeout = float(
+            variables.get("LOCAL_CODEBUILD_TIMEOUT_SECONDS")
+            or os.environ.get("LOCAL_CODEBUILD_TIMEOUT_SECONDS")
+            or self.timeout_minutes * 60
+        )
+        self.deadline = time.monotonic() + timeout
+        try:
+            _unpack(source_dir, archive, files)
+            spec = self._buildspec(source_dir)
+        except BuildError as error:
+            with self._locked():
+                return self._fail_phase(error, "FAILED")
+        variables.update(_spec_variables(spec, variables))
+        with self._locked():
+            try:
+                variables.update(self._parameters(spec))
+            except BuildError as error:
+                return self._fail_phase(error, "FAILED")
+            variables["CODEBUILD_RESOLVED_SOURCE_VERSION"] = self.resolved_version or ""
+            self._log(
+                [
+                    _container(f"CODEBUILD_SRC_DIR={source_dir}"),
+                    _container(f"YAML location is {spec['_location']}"),
+                ]
+            )
+            self._end("SUCCEEDED")
+        phases = spec.get("phases") or {}
+        failed_at: str | None = None
+        for phase in COMMAND_PHASES:
+            if failed_at in ("INSTALL", "PRE_BUILD") or (failed_at and phase != "POST_BUILD"):
+                break
+            if self.stopping.is_set():
+                with self._locked():
+                    return self._finish("STOPPED")
+            with self._locked():
+                self._begin(phase)
+                self._log([_container(f"Entering phase {phase}")])
+            settings = phases.get(phase.lower()) or {}
+            variables["CODEBUILD_BUILD_SUCCEEDING"] = "0" if failed_at else "1"
+            if phase == "INSTALL":
+                outcome = self._check_requirements(source_dir)
+            else:
+                outcome = self._commands(phase, settings, variables, source_dir, work)
+            status, code, message = outcome
+            with self._locked():
+                self._log(
+                    [
+                        _container(f"Phase complete: {phase} State: {status}"),
+                        _container(f"Phase context status code: {code} Message: {message}"),
+                    ]
+                )
+                self._end(status, code, message)
+                if status == "TIMED_OUT":
+                    return self._finish("TIMED_OUT")
+                if status == "STOPPED":
+                    return self._finish("STOPPED")
+            if status != "SUCCEEDED":
+                if str(settings.get("on-failure", "ABORT")).upper() == "CONTINUE" and phase != "INSTALL":
+                    self.continued_failure = True
+                else:
+                    failed_at = phase
+        failed = bool(failed_at) or self.continued_failure
+        if failed_at in (None, "BUILD", "POST_BUILD"):
+            with self._locked():
+                self._begin("UPLOAD_ARTIFACTS")
+                self._log([_container("Entering phase UPLOAD_ARTIFACTS")])
+            try:
+                self._upload(spec, source_dir)
+                status, code, message = "SUCCEEDED", "", ""
+            except BuildError as error:
+                status, code, message = "FAILED", error.code, str(error)
+                failed = True
+            with self._locked():
+                self._log(
+                    [
+                        _container(f"Phase complete: UPLOAD_ARTIFACTS State: {status}"),
+                        _container(f"Phase context status code: {code} Message: {message}"),
+                    ]
+                )
+                self._end(status, code, message)
+        with self._locked():
+            self._finish("FAILED" if failed else "SUCCEEDED")
+
+    def _fail_phase(self, error: BuildError, status: str) -> None:
+        self._log(
+            [
+                _container(f"Phase complete: {self.phases[-1]['phaseType']} State: {status}"),
+                _container(f"Phase context status code: {error.code} Message: {error}"),
+            ]
+        )
+        self._end(status, error.code, str(error))
+        self._finish("FAILED")
+
+    def _stopped(self) -> None:
+        self._end("STOPPED")
+        self._finish("STOPPED")
+
+    def _finish(self, status: str) -> None:
+        self._begin("FINALIZING")
+        self._end("SUCCEEDED")
+        self.status = status
+        self._begin("COMPLETED")
+        self.phases[-1].pop("_started", None)
+
+    # -- logs (state lock held)
+
+    def _log(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        logs = logs_backends[self.account][self.region]
+        if not self._log_ready:
+            if self.log_group not in logs.groups:
+                logs.create_log_group(self.log_group, {})
+            logs.create_log_stream(self.log_group, self.log_stream)
+            self._log_ready = True
+        at = int(_now().timestamp() * 1000)
+        logs.put_log_events(
+            self.log_group, self.log_stream, [{"timestamp": at, "message": line} for line in lines]
+        )
+
+    # -- environment, source, buildspec (state lock held)
+
+    def _variables(self, source_dir: Path, work: Path) -> dict[str, str]:
+        environment = self.project.get("environment") or {}
+        home = work / "home"
+        home.mkdir()
+        interpreter = Path(sys.executable).parent
+        variables = {
+            "PATH": f"{interpreter}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "HOME": str(home),
+            "LANG": "en_US.UTF-8",
+            "VIRTUAL_ENV": str(interpreter.parent),
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "CODEBUILD_CI": "true",
+            "CODEBUILD_BUILD_ID": self.id,
+            "CODEBUILD_BUILD_ARN": self.arn,
+            "CODEBUILD_BUILD_NUMBER": str(self.number),
+            "CODEBUILD_BUILD_IMAGE": str(environment.get("image", "")),
+            "CODEBUILD_BUILD_SUCCEEDING": "1",
+            "CODEBUILD_INITIATOR": self.initiator,
+            "CODEBUILD_KMS_KEY_ID": str(self.project.get("encryptionKey", "")),
+            "CODEBUILD_LOG_PATH": self.uuid,
+            "CODEBUILD_SRC_DIR": str(source_dir),
+            "CODEBUILD_SOURCE_VERSION": self.source_version or "",
+            "CODEBUILD_SOURCE_REPO_URL": str((self.project.get("source") or {}).get("location", "")),
+            "CODEBUILD_START_TIME": str(int(self.started_at.timestamp() * 1000)),
+            "CODEBUILD_PUBLIC_BUILD_URL": "",
+        }
+        if endpoint.current():
+            variables["AWS_ENDPOINT_URL"] = endpoint.current()
+        given: dict[str, dict[str, str]] = {}
+        for variable in list(environment.get("environmentVariables") or []) + self.environment_overrides:
+            given[variable["name"]] = variable
+        for name, variable in given.items():
+            kind = variable.get("type") or "PLAINTEXT"
+            if kind == "PLAINTEXT":
+                variables[name] = str(variable.get("value", ""))
+            elif kind == "PARAMETER_STORE":
+                variables[name] = self._parameter(str(variable.get("value", "")))
+            else:
+                raise BuildError(
+                    "CLIENT_ERROR",
+                    f"environment variable {name} of type {kind} is not supported by the local emulator",
+                )
+        return variables
+
+    def _parameter(self, name: str) -> str:
+        from moto.ssm.models import ssm_backends
+
+        parameter = ssm_backends[self.account][self.region].get_parameter(name)
+        if parameter is None:
+            raise BuildError("CLIENT_ERROR", f"Parameter Store parameter {name} not found")
+        return str(parameter.value)
+
+    def _parameters(self, spec: dict[str, Any]) -> dict[str, str]:
+        store = ((spec.get("env") or {}).get("parameter-store")) or {}
+        return {str(name): self._parameter(str(path)) for name, path in store.items()}
+
+    def _source(self) -> tuple[bytes | None, dict[str, bytes] | None]:
+        if self.given_source:
+            bucket, key = self.given_source
+            return self._s3_zip(f"{bucket}/{key}"), None
+        source = self.project.get("source") or {}
+        kind = source.get("type")
+        if kind == "NO_SOURCE":
+            return None, {}
+        if kind == "S3":
+            return self._s3_zip(str(source.get("location", ""))), None
+        if kind == "CODECOMMIT":
+            return None, self._codecommit(str(source.get("location", "")))
+        if kind == "CODEPIPELINE":
+            raise BuildError(
+                "CLIENT_ERROR", "a CODEPIPELINE source is only available to builds CodePipeline starts"
+            )
+        raise BuildError("CLIENT_ERROR", f"source type {kind} is not supported by the local emulator")
+
+    def _s3_zip(self, location: str) -> bytes:
+        from moto.s3.models import s3_backends
+
+        bucket_name, _, key = location.partition("/")
+        bucket = s3_backends[self.account]["global"].buckets.get(bucket_name)
+        stored = bucket.keys.get(key) if bucket else None
+        if stored is None:
+            raise BuildError(
+                "CLIENT_ERROR", f"error while downloading key {key}, error: NoSuchKey: bucket {bucket_name}"
+            )
+        version = stored.version_id if stored.version_id not in (None, "null") else None
+        given = self.source_version if self.given_source else None
+        self.resolved_version = given or version or stored.etag.strip('"')
+        return s3_objects.read(self.account, f"s3://{bucket_name}/{key}") or b""
+
+    def _codecommit(self, location: str) -> dict[str, bytes]:
+        from moto.codecommit.models import codecommit_backends
+
+        name = location.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            repository = codecommit_backends[self.account][self.region].repository(name)
+            commit = repository.resolve(self.source_version)
+        except Exception as error:
+            raise BuildError("CLIENT_ERROR", f"CodeCommit repository {name}: {error}") from None
+        self.resolved_version = commit.id
+        return {path: file.content for path, file in commit.tree.files.items()}
+
+    def _buildspec(self, source_dir: Path) -> dict[str, Any]:
+        given = self.buildspec_override or (self.project.get("source") or {}).get("buildspec")
+        if given and "\n" not in given.strip() and not given.strip().startswith("version"):
+            path, location = source_dir / given, given
+        elif given:
+            path, location = None, "inline"
+        else:
+            path, location = source_dir / "buildspec.yml", "buildspec.yml"
+        if path is not None:
+            if not path.is_file():
+                raise BuildError("YAML_FILE_ERROR", f"YAML file does not exist: {location}")
+            given = path.read_text()
+        try:
+            spec = yaml.safe_load(given) or {}
+        except yaml.YAMLError as error:
+            raise BuildError("YAML_FILE_ERROR", f"invalid buildspec: {error}") from None
+        if not isinstance(spec, dict) or str(spec.get("version")) not in ("0.1", "0.2"):
+            raise BuildError("YAML_FILE_ERROR", "Unknown runtime version / invalid buildspec version")
+        spec["_location"] = location
+        return spec
+
+    # -- phases' work (no state lock)
+
+    def _check_requirements(self, source_dir: Path) -> tuple[str, str, str]:
+        """The install phase's replacement."""
+        lines: list[str] = []
+        for name in ("requirements.lock", "requirements.txt"):
+            if (source_dir / name).is_file():
+                pins = _pins((source_dir / name).read_text())
+                mismatches = []
+                for package, version in pins:
+                    try:
+                        installed = importlib_metadata.version(package)
+                    except importlib_metadata.PackageNotFoundError:
+                        installed = None
+                    if installed is None or _normalized(installed) != _normalized(version):
+                        mismatches.append(f"{package}=={version} (installed: {installed or 'none'})")
+                if mismatches:
+                    message = (
+                        "install phase replaced: the local environment does not satisfy "
+                        f"{len(mismatches)} of {len(pins)} pinned requirements in {name}: "
+                        + ", ".join(mismatches)
+                    )
+                    with self._locked():
+                        self._log([_container(message)])
+                    return "FAILED", "COMMAND_EXECUTION_ERROR", message
+                lines.append(
+                    f"install phase replaced: the local environment satisfies {len(pins)} pinned requirements"
+                    f" ({name})"
+                )
+                break
+        else:
+            lines.append("install phase replaced: no requirements.lock or requirements.txt in the source")
+        with self._locked():
+            self._log([_container(line) for line in lines])
+        return "SUCCEEDED", "", ""
+
+    def _commands(
+        self, phase: str, settings: dict[str, Any], variables: dict[str, str], source_dir: Path, work: Path
+    ) -> tuple[str, str, str]:
+        commands = [str(c) for c in settings.get("commands") or []]
+        final = [str(c) for c in settings.get("finally") or []]
+        if not commands and not final:
+            return "SUCCEEDED", "", ""
+        script = work / f"{phase.lower()}.sh"
+        script.write_text(_script(commands, final, work))
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            return (
+                "TIMED_OUT",
+                "BUILD_TIMED_OUT",
+                f"Build has timed out. Build timeout: {self.timeout_minutes} minutes",
+            )
+        self.process = subprocess.Popen(
+            ["bash", str(script)],
+            cwd=_cwd(work, source_dir),
+            env=variables,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        timed_out = threading.Event()
+
+        def expire() -> None:
+            timed_out.set()
+            self._kill()
+
+        timer = threading.Timer(remaining, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            assert self.process.stdout is not None
+            batch: list[str] = []
+            last = time.monotonic()
+            for raw in self.process.stdout:
+                batch.append(raw.decode(errors="replace").rstrip("\n"))
+                if time.monotonic() - last > 0.5:
+                    with self._locked():
+                        self._log(batch)
+                    batch, last = [], time.monotonic()
+            exit_code = self.process.wait()
+        finally:
+            timer.cancel()
+        with self._locked():
+            self._log(batch)
+        if self.stopping.is_set():
+            return "STOPPED", "", ""
+        if timed_out.is_set():
+            message = f"Build has timed out. Build timeout: {self.timeout_minutes} minutes"
+            with self._locked():
+                self._log([_container(message)])
+            return "TIMED_OUT", "BUILD_TIMED_OUT", message
+        if exit_code != 0:
+            failed = (work / "failed").read_text() if (work / "failed").is_file() else ""
+            command, _, status = failed.partition("\n")
+            message = f"Error while executing command: {command}. Reason: exit status {status or exit_code}"
+            return "FAILED", "COMMAND_EXECUTION_ERROR", message
+        return "SUCCEEDED", "", ""
+
+    def _upload(self, spec: dict[str, Any], source_dir: Path) -> None:
+        artifacts = spec.get("artifacts")
+        if not artifacts or self.output is None:
+            return
+        base = source_dir / str(artifacts.get("base-directory") or ".")
+        patterns = [str(p) for p in artifacts.get("files") or []]
+        chosen = sorted(
+            path
+            for path in base.rglob("*")
+            if path.is_file() and any(_matches(path.relative_to(base).as_posix(), p) for p in patterns)
+        )
+        if not chosen:
+            raise BuildError("CLIENT_ERROR", f"no matching artifact paths found: {', '.join(patterns)}")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in chosen:
+                name = (
+                    path.name
+                    if artifacts.get("discard-paths") in (True, "yes")
+                    else path.relative_to(base).as_posix()
+                )
+                archive.write(path, name)
+        bucket, key = self.output
+        with self._locked():
+            s3_objects.write(self.account, f"s3://{bucket}/{key}", buffer.getvalue())
+            self._log([_container(f"Uploading artifacts: {len(chosen)} files to s3://{bucket}/{key}")])
+
+
+class _Locked:
+    def __init__(self, generation: int) -> None:
+        self._generation = generation
+        self._holding = concurrency.holding_state()
+
+    def __enter__(self) -> None:
+        self._holding.__enter__()
+        if concurrency.generation() != self._generation:
+            self._holding.__exit__(None, None, None)
+            raise concurrency.Cancelled()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._holding.__exit__(*exc)
+
+
+def _cwd(work: Path, source_dir: Path) -> Path:
+    saved = work / "cwd"
+    if saved.is_file():
+        folder = Path(saved.read_text().strip())
+        if folder.is_dir():
+            return folder
+    return source_dir
+
+
+def _script(commands: list[str], final: list[str], work: Path) -> str:
+    """One shell session for a phase: the commands in order until one fails, then the ``finally``
+    commands; the exports and folder carry over to the next phase, as in CodeBuild's buildspec 0.2."""
+    state, cwd, failed = (shlex.quote(str(work / name)) for name in ("env", "cwd", "failed"))
+    stamp = "$(date -u +'%Y/%m/%d %H:%M:%S.%6N')"
+    out = [f"[ -f {state} ] && . {state}", "__cb_status=0", f"rm -f {failed}"]
+    for kind, group in (("c", commands), ("f", final)):
+        for number, command in enumerate(group):
+            path = work / f"command-{kind}{number}-{uuid.uuid4().hex[:8]}.sh"
+            path.write_text(command + "\n")
+            quoted = shlex.quote(command)
+            guard = "if [ $__cb_status -eq 0 ]; then" if kind == "c" else "if true; then"
+            out.append(
+                f'{guard} echo "[Container] {stamp} Running command "{quoted}; . {shlex.quote(str(path))}; '
+                "__cb_exit=$?; if [ $__cb_exit -ne 0 ]; then "
+                f'echo "[Container] {stamp} Command did not exit successfully "{quoted}'
+                '" exit status $__cb_exit"; '
+                f"if [ $__cb_status -eq 0 ]; then printf '%s\\n%s' {quoted} $__cb_exit > {failed}; "
+                "__cb_status=$__cb_exit; fi; fi; fi"
+            )
+    out.append(f"export -p > {state}; pwd > {cwd}")
+    out.append("exit $__cb_status")
+    return "\n".join(out) + "\n"
+
+
+def _matches(path: str, pattern: str) -> bool:
+    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
+    if pattern in ("**/*", "**"):
+        return True
+    if pattern.startswith("**/"):
+        return fnmatch.fnmatch(path, pattern[3:]) or fnmatch.fnmatch(path, pattern)
+    return fnmatch.fnmatch(path, pattern) or path == pattern
+
+
+def _unpack(folder: Path, archive: bytes | None, files: dict[str, bytes] | None) -> None:
+    if archive is not None:
+        try:
+            with zipfile.ZipFile(io.BytesIO(archive)) as unpacking:
+                unpacking.extractall(folder)
+        except zipfile.BadZipFile:
+            raise BuildError("CLIENT_ERROR", "the source is not a zip file") from None
+    for path, content in (files or {}).items():
+        target = folder / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def _spec_variables(spec: dict[str, Any], given: dict[str, str]) -> dict[str, str]:
+    """The buildspec's ``env.variables``; the project's and the build's own win over them."""
+    variables = ((spec.get("env") or {}).get("variables")) or {}
+    return {str(k): str(v) for k, v in variables.items() if str(k) not in given}
+
+
+_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==\s*([^\s;\\]+)\s*(;[^\\#]*)?")
+
+
+def _pins(text: str) -> list[tuple[str, str]]:
+    """``name==version`` pins of a requirements file whose markers apply here (hashes, comments and
+    other requirement forms ignored)."""
+    pins = []
+    for line in text.splitlines():
+        match = _PIN.match(line)
+        if not match:
+            continue
+        marker = (match.group(4) or "").lstrip(";").strip()
+        if marker:
+            try:
+                from packaging.markers import Marker
+
+                if not Marker(marker).evaluate():
+                    continue
+            except Exception:
+                pass
+        pins.append((match.group(1), match.group(3)))
+    return pins
+
+
+def _normalized(version: str) -> str:
+    try:
+        from packaging.version import Version
+
+        return str(Version(version))
+    except Exception:
+        return version
