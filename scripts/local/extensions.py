@@ -20,6 +20,7 @@ _SERVICES = {
     "athena": "athena_backends",
     "awslambda": "lambda_backends",
     "codebuild": "codebuild_backends",
+    "codepipeline": "codepipeline_backends",
 }
 """Services whose moto backend (``moto.<name>.models.<backends>``) we replace with a subclass
 (``scripts.local.<name>.models.Backend``)."""

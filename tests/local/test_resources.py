@@ -816,14 +816,14 @@ def test_pipeline_updates_in_place_and_restarts_when_asked(emulator, cloudformat
         "stage": "dev",
         **system_tags(cloudformation, stack, "Pipeline"),
     }
-    assert (
-        len(
-            codepipeline.list_pipeline_executions(pipelineName="updated-pipeline")[
-                "pipelineExecutionSummaries"
-            ]
-        )
-        == 1
-    )
+    # one run when the pipeline was created (as AWS starts a new pipeline), one for the restart
+    summaries = codepipeline.list_pipeline_executions(pipelineName="updated-pipeline")[
+        "pipelineExecutionSummaries"
+    ]
+    assert [summary["trigger"]["triggerType"] for summary in summaries] == [
+        "StartPipelineExecution",
+        "CreatePipeline",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ Lambda functions, SQS queues and SNS topics take the event only when their resou
 send it (``events.amazonaws.com``, with ``aws:SourceArn`` the rule's ARN, as the policies of AWS's own
 examples and of our templates say); a function is invoked asynchronously (``InvocationType=Event``: its own
 retries and destinations then apply). CloudWatch Logs groups, other event buses and archives take it without
-a policy check. Any other target type fails loudly: the emulator does not pretend to deliver it.
+a policy check. A CodePipeline pipeline starts an execution when the target's role trusts
+``events.amazonaws.com``. Any other target type fails loudly: the emulator does not pretend to deliver it.
 
 Failures carry the error codes EventBridge writes on dead letters; a missing target or permission, or a
 request the target refuses, is not retried (EventBridge waits for someone to fix it); other failures are.
@@ -58,6 +59,8 @@ def send(rule: Any, target: dict[str, Any], event: dict[str, Any], text: str) ->
         _to_bus(parts[4], parts[3], resource.split("/", 1)[1], event)
     elif service == "events" and not resource.strip(":"):  # moto's archive: its input names the archive
         _to_archive(rule, text, event)
+    elif service == "codepipeline":
+        _to_pipeline(rule, target, parts[4], parts[3], resource)
     else:
         raise DeliveryFailed(
             "UNSUPPORTED_TARGET",
@@ -153,3 +156,28 @@ def _to_archive(rule: Any, text: str, event: dict[str, Any]) -> None:
     from moto.utilities.arns import parse_arn
 
     rule._send_to_events_archive(parse_arn(json.loads(text)["archive-arn"]).resource_id, event)
+
+
+def _to_pipeline(rule: Any, target: dict[str, Any], account: str, region: str, name: str) -> None:
+    """Start an execution of the pipeline, as the target's role (RoleArn: it must exist and trust
+    events.amazonaws.com; CodePipeline has no resource policy)."""
+    from moto.codepipeline.models import codepipeline_backends
+    from moto.iam.models import iam_backends
+
+    from scripts.local.resources.codepipeline import _trusts
+
+    role_arn = target.get("RoleArn")
+    if not role_arn:
+        raise DeliveryFailed("NO_PERMISSIONS", f"target {target['Arn']} of rule {rule.arn} has no RoleArn")
+    try:
+        role = iam_backends[rule.account_id][rule.arn.split(":")[1]].get_role_by_arn(role_arn)
+    except Exception:
+        raise DeliveryFailed("NO_PERMISSIONS", f"role {role_arn} does not exist") from None
+    if not _trusts(role.assume_role_policy_document, PRINCIPAL):
+        raise DeliveryFailed(
+            "NO_PERMISSIONS", f"the trust policy of role {role_arn} does not allow {PRINCIPAL}"
+        )
+    backend = codepipeline_backends[account][region]
+    if name not in backend.pipelines or not hasattr(backend, "start_execution"):
+        raise DeliveryFailed("NO_RESOURCE", f"pipeline {target['Arn']} does not exist")
+    backend.start_execution(name, None, ("CloudWatchEvent", rule.arn))

@@ -138,6 +138,8 @@ class CfnPipeline(CloudFormationModel):
         pipeline.validate_tags([tag for tag in tags if not is_system_tag(tag["key"])])
         pipeline.tags.update({tag["key"]: tag["value"] for tag in tags})
         backend.pipelines[resource_name] = pipeline
+        if hasattr(backend, "start_execution"):  # ours: a new pipeline runs once, as in AWS
+            backend.start_execution(resource_name, None, ("CreatePipeline", backend.caller()))
         return cls(resource_name, account_id, region_name)
 
     @classmethod

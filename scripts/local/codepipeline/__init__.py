@@ -1,0 +1,1 @@
+"""CodePipeline whose executions run (see :mod:`.models`)."""
