@@ -31,6 +31,7 @@ from .exceptions import (
     ResourceInUseException,
     ResourceNotFoundException,
 )
+from .provisioning import ProvisioningMixin
 
 _TEMPLATE_URL = re.compile(
     r"https?://(?:(?P<vhost>[a-z0-9][a-z0-9.-]*)\.s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com(?:\.cn)?"
@@ -117,8 +118,10 @@ class Constraint:
         }
 
 
-class Backend(ServiceCatalogBackend):
-    """moto's Service Catalog backend plus artifacts, associations and constraints."""
+class Backend(ProvisioningMixin, ServiceCatalogBackend):
+    """moto's Service Catalog backend plus artifacts, associations, constraints and provisioning
+    (:mod:`.provisioning`); portfolio and product ids in AWS's form (``port-``/``prod-`` and 13 lowercase
+    alphanumerics; moto makes UUIDs)."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
@@ -126,6 +129,62 @@ class Backend(ServiceCatalogBackend):
         self.portfolio_products: dict[str, list[str]] = {}
         self.portfolio_principals: dict[str, list[dict[str, str]]] = {}
         self.constraints: dict[str, Constraint] = {}
+        self.accepted_shares: list[str] = []
+
+    def create_portfolio(self, *args: Any, **kwargs: Any):
+        """moto's portfolio under an id in AWS's form (moto's own id is a UUID)."""
+        detail, tags = super().create_portfolio(*args, **kwargs)
+        if detail["Id"].startswith("port-"):
+            return detail, tags
+        portfolio = self.portfolios.pop(detail["Id"])
+        old_arn = portfolio.arn
+        portfolio.id = _new_id("port-")
+        self.portfolios[portfolio.id] = portfolio
+        self.portfolio_access[portfolio.id] = self.portfolio_access.pop(detail["Id"], [])
+        for token, value in self.idempotency_tokens.items():
+            if value == detail["Id"]:
+                self.idempotency_tokens[token] = portfolio.id
+        self._move_tags(old_arn, portfolio.arn)
+        return portfolio.to_dict(), portfolio.tags
+
+    def _move_tags(self, old_arn: str, new_arn: str) -> None:
+        if self.tagger.has_tags(old_arn):
+            tags = self.tagger.list_tags_for_resource(old_arn)["Tags"]
+            self.tagger.delete_all_tags_for_resource(old_arn)
+            self.tagger.tag_resource(new_arn, tags)
+
+    def _with_aws_id(self, product: Product) -> Product:
+        if product.id.startswith("prod-"):
+            return product
+        old_id, old_arn = product.id, product.arn
+        self.products.pop(old_id)
+        product.id = _new_id("prod-")
+        self.products[product.id] = product
+        for token, value in self.idempotency_tokens.items():
+            if value == old_id:
+                self.idempotency_tokens[token] = product.id
+        self._move_tags(old_arn, product.arn)
+        return product
+
+    # -- shares ---------------------------------------------------------------------------------------
+    def accept_portfolio_share(self, portfolio_id: str) -> None:
+        """Accept a portfolio another account of this region shared with this one (CreatePortfolioShare)."""
+        for regions in servicecatalog_backends.values():
+            backend = regions.get(self.region_name) if self.region_name in regions else None
+            if backend is not None and self.account_id in backend.portfolio_access.get(portfolio_id, []):
+                if portfolio_id not in self.accepted_shares:
+                    self.accepted_shares.append(portfolio_id)
+                return
+        raise ResourceNotFoundException(f"Portfolio {portfolio_id} is not shared with {self.account_id}.")
+
+    def accepted_portfolios(self) -> list[dict[str, Any]]:
+        found = []
+        for portfolio_id in self.accepted_shares:
+            for regions in servicecatalog_backends.values():
+                backend = regions.get(self.region_name) if self.region_name in regions else None
+                if backend is not None and portfolio_id in backend.portfolios:
+                    found.append(backend.portfolios[portfolio_id].to_dict())
+        return found
 
     # -- lookups ------------------------------------------------------------------------------------
     def portfolio(self, portfolio_id: str):
@@ -164,7 +223,7 @@ class Backend(ServiceCatalogBackend):
         ):
             raise InvalidParametersException(f"Invalid ProductType {kwargs.get('product_type')}.")
         source = self.validate_artifact_parameters(parameters) if parameters else None
-        product = super().create_product(**kwargs)
+        product = self._with_aws_id(super().create_product(**kwargs))
         if product.id not in self.artifacts:
             self.artifacts[product.id] = {}
             if source:

@@ -275,3 +275,113 @@ class ServiceCatalogResponse(MotoServiceCatalogResponse):
         ]
         page, token = _page(constraints, params)
         return ActionResult({"ConstraintDetails": page, "NextPageToken": token})
+
+    # -- provisioning ---------------------------------------------------------------------------------
+    def provision_product(self) -> ActionResult:
+        params = self.params
+        record = self.catalog.provision_product(
+            params.get("ProductId"),
+            params.get("ProductName"),
+            params.get("ProvisioningArtifactId"),
+            params.get("ProvisioningArtifactName"),
+            params.get("PathId"),
+            params.get("PathName"),
+            params.get("ProvisionedProductName", ""),
+            params.get("ProvisioningParameters"),
+            params.get("Tags"),
+            params.get("ProvisionToken"),
+        )
+        return ActionResult({"RecordDetail": record.detail()})
+
+    def describe_provisioned_product(self) -> ActionResult:
+        params = self.params
+        pp = self.catalog.provisioned_product(params.get("Id"), params.get("Name"))
+        return ActionResult({"ProvisionedProductDetail": pp.detail(), "CloudWatchDashboards": []})
+
+    def _attributes(self, pp) -> dict[str, Any]:
+        product = self.catalog.products.get(pp.product_id)
+        artifact = self.catalog.artifacts.get(pp.product_id, {}).get(pp.artifact_id)
+        return pp.attributes(product.name if product else "", artifact.name if artifact else "")
+
+    def search_provisioned_products(self) -> ActionResult:
+        params = self.params
+        found = [self._attributes(pp) for pp in self.catalog.provisioned_products()]
+        for query in (params.get("Filters") or {}).get("SearchQuery", []):
+            field_name, _, value = query.rpartition(":")
+            value = value.lower()
+            if field_name:
+                key = {"name": "Name", "id": "Id", "arn": "Arn", "productId": "ProductId", "status": "Status"}
+                attribute = key.get(field_name, field_name[:1].upper() + field_name[1:])
+                found = [a for a in found if str(a.get(attribute, "")).lower() == value]
+            else:
+                found = [a for a in found if any(value in str(v).lower() for v in a.values())]
+        if params.get("SortBy"):
+            found.sort(key=lambda a: str(a.get(params["SortBy"][:1].upper() + params["SortBy"][1:], "")))
+            if params.get("SortOrder") == "DESCENDING":
+                found.reverse()
+        page, token = _page(found, params)
+        return ActionResult(
+            {"ProvisionedProducts": page, "TotalResultsCount": len(found), "NextPageToken": token}
+        )
+
+    def scan_provisioned_products(self) -> ActionResult:
+        params = self.params
+        page, token = _page([pp.detail() for pp in self.catalog.provisioned_products()], params)
+        return ActionResult({"ProvisionedProducts": page, "NextPageToken": token})
+
+    def terminate_provisioned_product(self) -> ActionResult:
+        params = self.params
+        record = self.catalog.terminate_provisioned_product(
+            params.get("ProvisionedProductId"),
+            params.get("ProvisionedProductName"),
+            bool(params.get("IgnoreErrors")),
+            params.get("TerminateToken"),
+        )
+        return ActionResult({"RecordDetail": record.detail()})
+
+    def update_provisioned_product(self) -> ActionResult:
+        params = self.params
+        record = self.catalog.update_provisioned_product(
+            params.get("ProvisionedProductId"),
+            params.get("ProvisionedProductName"),
+            params.get("ProvisioningArtifactId"),
+            params.get("ProvisioningArtifactName"),
+            params.get("PathId"),
+            params.get("ProvisioningParameters"),
+            params.get("Tags"),
+        )
+        return ActionResult({"RecordDetail": record.detail()})
+
+    def describe_record(self) -> ActionResult:
+        record = self.catalog.record(self.params["Id"])
+        return ActionResult({"RecordDetail": record.detail(), "RecordOutputs": record.outputs})
+
+    def list_record_history(self) -> ActionResult:
+        params = self.params
+        search = params.get("SearchFilter") or {}
+        pp_id = search.get("Value") if search.get("Key") == "provisionedproduct" else None
+        records = sorted(self.catalog.records_of(pp_id), key=lambda r: r.created_time, reverse=True)
+        page, token = _page([r.detail() for r in records], params)
+        return ActionResult({"RecordDetails": page, "NextPageToken": token})
+
+    def describe_provisioning_parameters(self) -> ActionResult:
+        params = self.params
+        return ActionResult(
+            self.catalog.provisioning_parameters(
+                params.get("ProductId"),
+                params.get("ProductName"),
+                params.get("ProvisioningArtifactId"),
+                params.get("ProvisioningArtifactName"),
+                params.get("PathId"),
+                params.get("PathName"),
+            )
+        )
+
+    def accept_portfolio_share(self) -> ActionResult:
+        self.catalog.accept_portfolio_share(self.params["PortfolioId"])
+        return EmptyResult()
+
+    def list_accepted_portfolio_shares(self) -> ActionResult:
+        params = self.params
+        page, token = _page(self.catalog.accepted_portfolios(), params)
+        return ActionResult({"PortfolioDetails": page, "NextPageToken": token})
