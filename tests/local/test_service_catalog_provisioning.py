@@ -44,7 +44,11 @@ TEMPLATE_V2 = {
         **TEMPLATE["Resources"],
         "Second": {
             "Type": "AWS::SSM::Parameter",
-            "Properties": {"Name": {"Fn::Sub": "/${AWS::StackName}/second"}, "Type": "String", "Value": "two"},
+            "Properties": {
+                "Name": {"Fn::Sub": "/${AWS::StackName}/second"},
+                "Type": "String",
+                "Value": "two",
+            },
         },
     },
 }
@@ -79,11 +83,17 @@ def product(emulator) -> dict[str, str]:
     product_id = created["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
     v2 = catalog.create_provisioning_artifact(
         ProductId=product_id,
-        Parameters={"Name": "v2", "Info": {"LoadTemplateFromURL": put_template(emulator, "v2.json", TEMPLATE_V2)}},
+        Parameters={
+            "Name": "v2",
+            "Info": {"LoadTemplateFromURL": put_template(emulator, "v2.json", TEMPLATE_V2)},
+        },
     )["ProvisioningArtifactDetail"]["Id"]
     failing = catalog.create_provisioning_artifact(
         ProductId=product_id,
-        Parameters={"Name": "failing", "Info": {"LoadTemplateFromURL": put_template(emulator, "f.json", FAILING)}},
+        Parameters={
+            "Name": "failing",
+            "Info": {"LoadTemplateFromURL": put_template(emulator, "f.json", FAILING)},
+        },
     )["ProvisioningArtifactDetail"]["Id"]
     catalog.associate_product_with_portfolio(ProductId=product_id, PortfolioId=portfolio["Id"])
     catalog.create_constraint(
@@ -172,7 +182,10 @@ def test_provision_creates_the_stack_in_the_background(emulator, product):
 
     stack = cloudformation.describe_stacks(StackName=f"SC-{emulator.account}-{pp_id}")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
-    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {"Env": "dev", "Size": "3"}
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {
+        "Env": "dev",
+        "Size": "3",
+    }
     assert {"Key": "team", "Value": "features"} in stack["Tags"]
     assert stack["RoleARN"] == detail["LaunchRoleArn"]
     setting = emulator.client("ssm").get_parameter(Name=outputs["SettingName"]["OutputValue"])
@@ -213,8 +226,10 @@ def test_a_parameter_breaking_its_pattern_fails_with_cloudformations_message(emu
     settled = wait_until_settled(catalog, record["RecordId"])["RecordDetail"]
     assert settled["Status"] == "FAILED"
     message = settled["RecordErrors"][0]["Description"]
-    assert message == "Parameter 'Env' must match pattern [a-z]+" or "lowercase letters only" in message
-    detail = catalog.describe_provisioned_product(Id=record["ProvisionedProductId"])["ProvisionedProductDetail"]
+    assert message == "Parameter Env failed to satisfy constraint: lowercase letters only"
+    detail = catalog.describe_provisioned_product(Id=record["ProvisionedProductId"])[
+        "ProvisionedProductDetail"
+    ]
     assert detail["Status"] == "ERROR"
     assert detail["StatusMessage"] == message
     stacks = [s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"]]
@@ -235,7 +250,9 @@ def test_a_failing_resource_puts_the_product_in_error_with_the_stacks_reason(emu
     record = provision(catalog, product, "failing", artifact="failing", Env="dev")
     settled = wait_until_settled(catalog, record["RecordId"])["RecordDetail"]
     assert settled["Status"] == "FAILED"
-    detail = catalog.describe_provisioned_product(Id=record["ProvisionedProductId"])["ProvisionedProductDetail"]
+    detail = catalog.describe_provisioned_product(Id=record["ProvisionedProductId"])[
+        "ProvisionedProductDetail"
+    ]
     assert detail["Status"] == "ERROR"
     assert "The following resource(s) failed to create: [Broken]" in detail["StatusMessage"]
 
@@ -259,7 +276,10 @@ def test_update_moves_the_stack_to_the_new_artifact_and_terminate_deletes_it(emu
     resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
     assert sorted(r["LogicalResourceId"] for r in resources) == ["Second", "Setting"]
     stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
-    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {"Env": "dev", "Size": "5"}
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {
+        "Env": "dev",
+        "Size": "5",
+    }
 
     history = catalog.list_record_history(SearchFilter={"Key": "provisionedproduct", "Value": pp_id})
     assert [r["RecordType"] for r in history["RecordDetails"]] == [
@@ -298,7 +318,9 @@ def test_describe_provisioning_parameters_draws_the_form(emulator, product):
     usage = {u["Type"]: u["Value"] for u in form["UsageInstructions"]}
     assert usage["launchAsRole"].endswith(f":role/{LAUNCH_ROLE}")
     assert "NotProd" in json.loads(usage["rules"])
-    assert form["ProvisioningArtifactOutputKeys"] == [{"Key": "SettingName", "Description": "the parameter's name"}]
+    assert form["ProvisioningArtifactOutputKeys"] == [
+        {"Key": "SettingName", "Description": "the parameter's name"}
+    ]
 
 
 def test_list_accepted_portfolio_shares(emulator, product):

@@ -28,6 +28,7 @@ from .featurestore.definitions import FeatureGroupDefinition, check_online_confi
 from .featurestore.online_store import OnlineStore
 from .pipelines import definition as pipeline_definition
 from .pipelines.executions import PipelineExecution, execute
+from .projects import ProjectsMixin
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -242,7 +243,7 @@ class PipelineBackendMixin:
         return execution.arn
 
 
-class Backend(PipelineBackendMixin, SageMakerModelBackend):
+class Backend(ProjectsMixin, PipelineBackendMixin, SageMakerModelBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.online_store = OnlineStore()

@@ -76,6 +76,26 @@ class SageMakerResponse(MotoSageMakerResponse):
         self.sagemaker_backend.delete_feature_group(self._get_param("FeatureGroupName"))
         return EmptyResult()
 
+    # -- projects (:mod:`.projects`) ------------------------------------------------------------------
+    def create_project(self) -> ActionResult:
+        project = self.sagemaker_backend.create_project(dict(self.params))
+        return ActionResult({"ProjectArn": project.arn, "ProjectId": project.id})
+
+    def describe_project(self) -> ActionResult:
+        return ActionResult(self.sagemaker_backend.project(self._get_param("ProjectName")).describe())
+
+    def list_projects(self) -> ActionResult:
+        summaries = self.sagemaker_backend.list_projects_matching(dict(self.params))
+        return ActionResult(self._page("ProjectSummaryList", summaries))
+
+    def update_project(self) -> ActionResult:
+        project = self.sagemaker_backend.update_project(dict(self.params))
+        return ActionResult({"ProjectArn": project.arn})
+
+    def delete_project(self) -> ActionResult:
+        self.sagemaker_backend.delete_project(self._get_param("ProjectName"))
+        return EmptyResult()
+
 
 class FeatureStoreRuntimeResponse(BaseResponse):
     def __init__(self) -> None:

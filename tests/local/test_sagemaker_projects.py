@@ -1,0 +1,288 @@
+"""SageMaker projects in the emulator: CreateProject provisions the Service Catalog product (stack
+``SC-<account>-pp-<id>`` with the SageMakerProjectName/SageMakerProjectId parameters and the
+sagemaker:project-name/sagemaker:project-id tags), the status follows the stack, ListProjects sorts and
+filters, UpdateProject moves the stack to a new artifact, DeleteProject terminates it. A small product
+template keeps these fast; tests/local/test_project_portfolio.py uses the real portfolio and product."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+BUCKET = "project-templates"
+LAUNCH_ROLE = "AmazonSageMakerServiceCatalogProductsLaunchRole"
+
+TEMPLATE = {
+    "Parameters": {
+        "SageMakerProjectName": {"Type": "String", "AllowedPattern": "^[a-zA-Z](-*[a-zA-Z0-9])*"},
+        "SageMakerProjectId": {"Type": "String"},
+        "Prefix": {
+            "Type": "String",
+            "Default": "landing",
+            "AllowedPattern": "[a-z][a-z0-9-]*",
+            "ConstraintDescription": "Prefix: lowercase letters, digits and hyphens",
+        },
+    },
+    "Resources": {
+        "Setting": {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {
+                "Name": {"Fn::Sub": "/projects/${SageMakerProjectName}-${SageMakerProjectId}"},
+                "Type": "String",
+                "Value": {"Ref": "Prefix"},
+            },
+        }
+    },
+}
+TEMPLATE_V2 = {
+    **TEMPLATE,
+    "Resources": {
+        **TEMPLATE["Resources"],
+        "Second": {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {
+                "Name": {"Fn::Sub": "/projects/${SageMakerProjectId}/second"},
+                "Type": "String",
+                "Value": "v2",
+            },
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def product(emulator) -> dict[str, str]:
+    s3, catalog = emulator.client("s3"), emulator.client("servicecatalog")
+    s3.create_bucket(Bucket=BUCKET)
+    for key, body in (("v1.json", TEMPLATE), ("v2.json", TEMPLATE_V2)):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(body).encode())
+    portfolio = catalog.create_portfolio(DisplayName="projects", ProviderName="tests")["PortfolioDetail"][
+        "Id"
+    ]
+    created = catalog.create_product(
+        Name="project-product",
+        Owner="tests",
+        ProductType="CLOUD_FORMATION_TEMPLATE",
+        ProvisioningArtifactParameters={
+            "Name": "v1",
+            "Info": {"LoadTemplateFromURL": f"https://{BUCKET}.s3.amazonaws.com/v1.json"},
+        },
+    )
+    product_id = created["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    v2 = catalog.create_provisioning_artifact(
+        ProductId=product_id,
+        Parameters={
+            "Name": "v2",
+            "Info": {"LoadTemplateFromURL": f"https://{BUCKET}.s3.amazonaws.com/v2.json"},
+        },
+    )["ProvisioningArtifactDetail"]["Id"]
+    catalog.associate_product_with_portfolio(ProductId=product_id, PortfolioId=portfolio)
+    catalog.create_constraint(
+        PortfolioId=portfolio,
+        ProductId=product_id,
+        Type="LAUNCH",
+        Parameters=json.dumps({"LocalRoleName": LAUNCH_ROLE}),
+    )
+    return {
+        "product": product_id,
+        "v1": created["ProvisioningArtifactDetail"]["Id"],
+        "v2": v2,
+        "path": f"lpv3-{portfolio}",
+    }
+
+
+def create(sagemaker, product, name: str, **parameters: str) -> dict:
+    return sagemaker.create_project(
+        ProjectName=name,
+        ProjectDescription=f"project {name}",
+        ServiceCatalogProvisioningDetails={
+            "ProductId": product["product"],
+            "ProvisioningArtifactId": product["v1"],
+            "PathId": product["path"],
+            "ProvisioningParameters": [{"Key": k, "Value": v} for k, v in parameters.items()],
+        },
+        Tags=[{"Key": "team", "Value": "features"}],
+    )
+
+
+def wait_for(sagemaker, name: str, statuses: tuple[str, ...], timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    seen = []
+    while True:
+        described = sagemaker.describe_project(ProjectName=name)
+        if not seen or seen[-1] != described["ProjectStatus"]:
+            seen.append(described["ProjectStatus"])
+        if described["ProjectStatus"] in statuses or time.monotonic() > deadline:
+            described["seen"] = seen
+            return described
+        time.sleep(0.05)
+
+
+def stack_of(emulator, described: dict) -> dict:
+    pp_id = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+    cloudformation = emulator.client("cloudformation")
+    return cloudformation.describe_stacks(StackName=f"SC-{emulator.account}-{pp_id}")["Stacks"][0]
+
+
+def test_create_project_provisions_the_product(emulator, product):
+    sagemaker = emulator.client("sagemaker")
+    created = create(sagemaker, product, "alpha", Prefix="incoming")
+    assert re.fullmatch(r"p-[a-z0-9]{12}", created["ProjectId"])
+    assert created["ProjectArn"] == f"arn:aws:sagemaker:{emulator.region}:{emulator.account}:project/alpha"
+    first = sagemaker.describe_project(ProjectName="alpha")["ProjectStatus"]
+    assert first in ("Pending", "CreateInProgress", "CreateCompleted")
+
+    described = wait_for(sagemaker, "alpha", ("CreateCompleted", "CreateFailed"))
+    assert described["ProjectStatus"] == "CreateCompleted", described
+    assert described["ProjectId"] == created["ProjectId"]
+    assert described["ProjectDescription"] == "project alpha"
+    assert described["ServiceCatalogProvisioningDetails"]["ProvisioningArtifactId"] == product["v1"]
+    pp_id = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+    assert re.fullmatch(r"pp-[a-z0-9]{13}", pp_id)
+
+    stack = stack_of(emulator, described)
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {
+        "SageMakerProjectName": "alpha",
+        "SageMakerProjectId": created["ProjectId"],
+        "Prefix": "incoming",
+    }
+    tags = {t["Key"]: t["Value"] for t in stack["Tags"]}
+    assert tags == {
+        "team": "features",
+        "sagemaker:project-name": "alpha",
+        "sagemaker:project-id": created["ProjectId"],
+    }
+    value = emulator.client("ssm").get_parameter(Name=f"/projects/alpha-{created['ProjectId']}")
+    assert value["Parameter"]["Value"] == "incoming"
+
+    catalog = emulator.client("servicecatalog")
+    pp = catalog.describe_provisioned_product(Id=pp_id)["ProvisionedProductDetail"]
+    assert (pp["Status"], pp["Name"]) == ("AVAILABLE", f"alpha-{created['ProjectId']}")
+
+
+def test_a_parameter_breaking_its_pattern_fails_the_project(emulator, product):
+    sagemaker, cloudformation = emulator.client("sagemaker"), emulator.client("cloudformation")
+    create(sagemaker, product, "broken", Prefix="Not_Valid")
+    described = wait_for(sagemaker, "broken", ("CreateCompleted", "CreateFailed"))
+    assert described["ProjectStatus"] == "CreateFailed"
+    message = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductStatusMessage"]
+    assert (
+        message
+        == "Parameter Prefix failed to satisfy constraint: Prefix: lowercase letters, digits and hyphens"
+    )
+    pp_id = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+    live = [
+        s["StackName"]
+        for s in cloudformation.list_stacks()["StackSummaries"]
+        if s["StackStatus"] != "DELETE_COMPLETE"
+    ]
+    assert f"SC-{emulator.account}-{pp_id}" not in live
+
+    sagemaker.delete_project(ProjectName="broken")
+    assert (
+        wait_for(sagemaker, "broken", ("DeleteCompleted", "DeleteFailed"))["ProjectStatus"]
+        == "DeleteCompleted"
+    )
+
+
+def test_project_names_are_checked(emulator, product):
+    sagemaker = emulator.client("sagemaker")
+    with pytest.raises(ClientError) as raised:
+        create(sagemaker, product, "no_underscores")
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    create(sagemaker, product, "twice")
+    with pytest.raises(ClientError) as raised:
+        create(sagemaker, product, "twice")
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(ClientError) as raised:
+        sagemaker.describe_project(ProjectName="never-made")
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_list_projects_sorts_filters_and_pages(emulator, product):
+    sagemaker = emulator.client("sagemaker")
+    names = ["list-b", "list-a", "list-c"]
+    for name in names:
+        create(sagemaker, product, name)
+        time.sleep(0.01)
+    listed = sagemaker.list_projects(NameContains="list-", SortBy="Name", SortOrder="Ascending")
+    assert [p["ProjectName"] for p in listed["ProjectSummaryList"]] == ["list-a", "list-b", "list-c"]
+    summary = listed["ProjectSummaryList"][0]
+    assert set(summary) == {
+        "ProjectName",
+        "ProjectDescription",
+        "ProjectArn",
+        "ProjectId",
+        "CreationTime",
+        "ProjectStatus",
+    }
+    newest_first = sagemaker.list_projects(NameContains="LIST-")["ProjectSummaryList"]
+    assert [p["ProjectName"] for p in newest_first] == ["list-c", "list-a", "list-b"]
+
+    page = sagemaker.list_projects(NameContains="list-", SortBy="Name", SortOrder="Ascending", MaxResults=2)
+    assert [p["ProjectName"] for p in page["ProjectSummaryList"]] == ["list-a", "list-b"]
+    rest = sagemaker.list_projects(
+        NameContains="list-", SortBy="Name", SortOrder="Ascending", MaxResults=2, NextToken=page["NextToken"]
+    )
+    assert [p["ProjectName"] for p in rest["ProjectSummaryList"]] == ["list-c"]
+    assert "NextToken" not in rest
+
+    created_b = next(p for p in newest_first if p["ProjectName"] == "list-a")["CreationTime"]
+    after = sagemaker.list_projects(NameContains="list-", CreationTimeAfter=created_b)["ProjectSummaryList"]
+    assert [p["ProjectName"] for p in after] == ["list-c"]
+    before = sagemaker.list_projects(NameContains="list-", CreationTimeBefore=created_b)["ProjectSummaryList"]
+    assert [p["ProjectName"] for p in before] == ["list-b"]
+    future = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    assert sagemaker.list_projects(CreationTimeAfter=future)["ProjectSummaryList"] == []
+
+
+def test_update_project_moves_the_stack_to_the_new_artifact(emulator, product):
+    sagemaker = emulator.client("sagemaker")
+    create(sagemaker, product, "updated")
+    wait_for(sagemaker, "updated", ("CreateCompleted", "CreateFailed"))
+    sagemaker.update_project(
+        ProjectName="updated",
+        ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": product["v2"]},
+    )
+    described = wait_for(sagemaker, "updated", ("UpdateCompleted", "UpdateFailed"))
+    assert described["ProjectStatus"] == "UpdateCompleted", described
+    assert described["ServiceCatalogProvisioningDetails"]["ProvisioningArtifactId"] == product["v2"]
+    stack = stack_of(emulator, described)
+    resources = emulator.client("cloudformation").describe_stack_resources(StackName=stack["StackName"])
+    assert sorted(r["LogicalResourceId"] for r in resources["StackResources"]) == ["Second", "Setting"]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert parameters["SageMakerProjectId"] == described["ProjectId"]
+
+
+def test_delete_project_terminates_the_stack(emulator, product):
+    sagemaker, cloudformation = emulator.client("sagemaker"), emulator.client("cloudformation")
+    create(sagemaker, product, "deleted")
+    described = wait_for(sagemaker, "deleted", ("CreateCompleted", "CreateFailed"))
+    stack_name = stack_of(emulator, described)["StackName"]
+    sagemaker.delete_project(ProjectName="deleted")
+    assert sagemaker.describe_project(ProjectName="deleted")["ProjectStatus"] in (
+        "DeleteInProgress",
+        "DeleteCompleted",
+    )
+    assert (
+        wait_for(sagemaker, "deleted", ("DeleteCompleted", "DeleteFailed"))["ProjectStatus"]
+        == "DeleteCompleted"
+    )
+    with pytest.raises(ClientError):
+        cloudformation.describe_stacks(StackName=stack_name)
+    pp_id = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+    with pytest.raises(ClientError) as raised:
+        emulator.client("servicecatalog").describe_provisioned_product(Id=pp_id)
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    # the name can be used again
+    create(sagemaker, product, "deleted")
+    assert (
+        wait_for(sagemaker, "deleted", ("CreateCompleted", "CreateFailed"))["ProjectStatus"]
+        == "CreateCompleted"
+    )
