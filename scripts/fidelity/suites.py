@@ -31,6 +31,7 @@ SUITES = (
     "tests/test_athena",
     "tests/test_events",
     "tests/test_awslambda",
+    "tests/test_codebuild",
     # moto internals scripts/local/patches.py replaces: bucket policies, notification configurations,
     # queues feeding event source mappings, SNS's Lambda subscribers, log stream filters
     "tests/test_s3/test_s3_bucket_policy.py",

@@ -189,7 +189,7 @@ def test_a_failing_build_still_runs_post_build(emulator, codebuild):
         phases:
           build:
             commands:
-              - exit 3
+              - "false"
           post_build:
             commands:
               - echo "post_build succeeding=$CODEBUILD_BUILD_SUCCEEDING"

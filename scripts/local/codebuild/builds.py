@@ -37,6 +37,7 @@ BUILD or POST_BUILD still runs UPLOAD_ARTIFACTS.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fnmatch
 import io
@@ -68,6 +69,17 @@ from scripts.local import concurrency, endpoint, s3_objects
 COMMAND_PHASES = ("INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD")
 DEFAULT_PROVISIONING_SECONDS = 0.3
 FINISHED = ("SUCCEEDED", "FAILED", "FAULT", "TIMED_OUT", "STOPPED")
+
+
+_running: set[subprocess.Popen] = set()
+"""Builds' shells now running, killed when the emulator exits."""
+
+
+@atexit.register
+def _kill_running() -> None:
+    for process in list(_running):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 class BuildError(Exception):
@@ -659,7 +671,7 @@ class Build:
         if not commands and not final:
             return "SUCCEEDED", "", ""
         script = work / f"{phase.lower()}.sh"
-        script.write_text(_script(commands, final, work))
+        script.write_text(_script(commands, final, work, variables))
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             return (
@@ -667,7 +679,7 @@ class Build:
                 "BUILD_TIMED_OUT",
                 f"Build has timed out. Build timeout: {self.timeout_minutes} minutes",
             )
-        self.process = subprocess.Popen(
+        self.process = _running_process = subprocess.Popen(
             ["bash", str(script)],
             cwd=_cwd(work, source_dir),
             env=variables,
@@ -676,6 +688,7 @@ class Build:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+        _running.add(_running_process)
         timed_out = threading.Event()
 
         def expire() -> None:
@@ -698,6 +711,7 @@ class Build:
             exit_code = self.process.wait()
         finally:
             timer.cancel()
+            _running.discard(_running_process)
         with self._locked():
             self._log(batch)
         if self.stopping.is_set():
@@ -766,12 +780,18 @@ def _cwd(work: Path, source_dir: Path) -> Path:
     return source_dir
 
 
-def _script(commands: list[str], final: list[str], work: Path) -> str:
+def _script(commands: list[str], final: list[str], work: Path, variables: dict[str, str]) -> str:
     """One shell session for a phase: the commands in order until one fails, then the ``finally``
     commands; the exports and folder carry over to the next phase, as in CodeBuild's buildspec 0.2."""
     state, cwd, failed = (shlex.quote(str(work / name)) for name in ("env", "cwd", "failed"))
     stamp = "$(date -u +'%Y/%m/%d %H:%M:%S.%6N')"
-    out = [f"[ -f {state} ] && . {state}", "__cb_status=0", f"rm -f {failed}"]
+    succeeding = shlex.quote(variables.get("CODEBUILD_BUILD_SUCCEEDING", "1"))
+    out = [
+        f"[ -f {state} ] && . {state}",
+        f"export CODEBUILD_BUILD_SUCCEEDING={succeeding}",
+        "__cb_status=0",
+        f"rm -f {failed}",
+    ]
     for kind, group in (("c", commands), ("f", final)):
         for number, command in enumerate(group):
             path = work / f"command-{kind}{number}-{uuid.uuid4().hex[:8]}.sh"
