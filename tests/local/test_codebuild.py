@@ -335,3 +335,36 @@ def test_a_missing_source_fails_download_source(emulator, codebuild):
     assert build["buildStatus"] == "FAILED"
     assert _phases(build)["DOWNLOAD_SOURCE"] == "FAILED"
     assert "INSTALL" not in _phases(build)
+
+
+def test_a_codecommit_source_builds_the_branch_head(emulator, codebuild):
+    codecommit = emulator.client("codecommit")
+    codecommit.create_repository(repositoryName="build-repo")
+    commit = codecommit.put_file(
+        repositoryName="build-repo",
+        branchName="main",
+        fileContent=b"version: 0.2\nphases:\n  build:\n    commands:\n      - cat message.txt\n",
+        filePath="buildspec.yml",
+    )
+    commit = codecommit.put_file(
+        repositoryName="build-repo",
+        branchName="main",
+        parentCommitId=commit["commitId"],
+        fileContent=b"from the repository\n",
+        filePath="message.txt",
+    )
+    codebuild.create_project(
+        name="from-codecommit",
+        source={
+            "type": "CODECOMMIT",
+            "location": "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/build-repo",
+        },
+        sourceVersion="refs/heads/main",
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={"type": "LINUX_CONTAINER", "image": "x", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=ROLE,
+    )
+    build = _wait(codebuild, codebuild.start_build(projectName="from-codecommit")["build"]["id"])
+    assert build["buildStatus"] == "SUCCEEDED", _log(emulator, build)
+    assert build["resolvedSourceVersion"] == commit["commitId"]
+    assert "from the repository" in _log(emulator, build)
