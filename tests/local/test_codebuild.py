@@ -368,3 +368,32 @@ def test_a_codecommit_source_builds_the_branch_head(emulator, codebuild):
     assert build["buildStatus"] == "SUCCEEDED", _log(emulator, build)
     assert build["resolvedSourceVersion"] == commit["commitId"]
     assert "from the repository" in _log(emulator, build)
+
+
+def test_artifacts_are_zipped_to_s3(emulator, codebuild):
+    buildspec = """\
+        version: 0.2
+        phases:
+          build:
+            commands:
+              - mkdir -p dist/sub && echo built > dist/model.txt && echo deep > dist/sub/deep.txt
+        artifacts:
+          base-directory: dist
+          files:
+            - "**/*"
+        """
+    name = _project(emulator, buildspec)
+    codebuild.delete_project(name=name)
+    codebuild.create_project(
+        name=name,
+        source={"type": "S3", "location": f"{BUCKET}/{name}/source.zip"},
+        artifacts={"type": "S3", "location": BUCKET, "path": "out", "name": "build.zip", "packaging": "ZIP"},
+        environment={"type": "LINUX_CONTAINER", "image": "x", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=ROLE,
+    )
+    build = _wait(codebuild, codebuild.start_build(projectName=name)["build"]["id"])
+    assert build["buildStatus"] == "SUCCEEDED", _log(emulator, build)
+    body = emulator.client("s3").get_object(Bucket=BUCKET, Key="out/build.zip")["Body"].read()
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        assert sorted(archive.namelist()) == ["model.txt", "sub/deep.txt"]
+        assert archive.read("model.txt") == b"built\n"

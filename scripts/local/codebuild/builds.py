@@ -216,6 +216,9 @@ class Build:
         self.buildspec_override = buildspec_override
         self.timeout_minutes = int(timeout_override or project.get("timeoutInMinutes") or 60)
         self.given_source, self.output = source, output
+        self.unzipped = False
+        if output is None:
+            self.output, self.unzipped = self._s3_artifacts(project.get("artifacts") or {})
         self.initiator = initiator
         self.generation = concurrency.generation()
         self.done = threading.Event()
@@ -286,6 +289,16 @@ class Build:
         if self.status != "IN_PROGRESS":
             described["endTime"] = self.phases[-1]["startTime"]
         return described
+
+    def _s3_artifacts(self, artifacts: dict[str, Any]) -> tuple[tuple[str, str] | None, bool]:
+        """Where an ``S3`` artifacts project puts them: ``location``/``path``/(build id)/``name``; with
+        ``packaging`` NONE, the files under that prefix."""
+        if artifacts.get("type") != "S3" or not artifacts.get("location"):
+            return None, False
+        parts = [artifacts.get("path"), self.id if artifacts.get("namespaceType") == "BUILD_ID" else None]
+        parts.append(artifacts.get("name") or self.name)
+        key = "/".join(str(part).strip("/") for part in parts if part)
+        return (str(artifacts["location"]), key), artifacts.get("packaging", "NONE") != "ZIP"
 
     def _log_names(self) -> tuple[str, str]:
         settings = ((self.project.get("logsConfig") or {}).get("cloudWatchLogs")) or {}
@@ -741,19 +754,22 @@ class Build:
         )
         if not chosen:
             raise BuildError("CLIENT_ERROR", f"no matching artifact paths found: {', '.join(patterns)}")
+        discard = str(artifacts.get("discard-paths", "no")).lower() in ("true", "yes")
+        named = {(path.name if discard else path.relative_to(base).as_posix()): path for path in chosen}
+        bucket, key = self.output
+        if self.unzipped:
+            with self._locked():
+                for name, path in named.items():
+                    s3_objects.write(self.account, f"s3://{bucket}/{key}/{name}", path.read_bytes())
+                self._log([_container(f"Uploading artifacts: {len(named)} files to s3://{bucket}/{key}/")])
+            return
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in chosen:
-                name = (
-                    path.name
-                    if artifacts.get("discard-paths") in (True, "yes")
-                    else path.relative_to(base).as_posix()
-                )
+            for name, path in named.items():
                 archive.write(path, name)
-        bucket, key = self.output
         with self._locked():
             s3_objects.write(self.account, f"s3://{bucket}/{key}", buffer.getvalue())
-            self._log([_container(f"Uploading artifacts: {len(chosen)} files to s3://{bucket}/{key}")])
+            self._log([_container(f"Uploading artifacts: {len(named)} files to s3://{bucket}/{key}")])
 
 
 class _Locked:
