@@ -25,6 +25,7 @@ SUITES = (
     "tests/test_cloudformation",
     "tests/test_servicecatalog",
     "tests/test_codecommit",
+    "tests/test_codepipeline",
     "tests/test_iam",
     "tests/test_sagemaker",
     "tests/test_glue",

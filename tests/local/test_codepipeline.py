@@ -46,11 +46,11 @@ def _trust(*services: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def finished(codepipeline, execution_id: str, seconds: float = 90) -> dict:
+def finished(codepipeline, execution_id: str, seconds: float = 90, pipeline: str = PIPELINE) -> dict:
     deadline = time.monotonic() + seconds
     while True:
         execution = codepipeline.get_pipeline_execution(
-            pipelineName=PIPELINE, pipelineExecutionId=execution_id
+            pipelineName=pipeline, pipelineExecutionId=execution_id
         )
         if execution["pipelineExecution"]["status"] != "InProgress" or time.monotonic() > deadline:
             return execution["pipelineExecution"]
@@ -68,6 +68,53 @@ def newest(codepipeline, after: set[str], seconds: float = 30) -> dict:
                 return summary
         time.sleep(0.3)
     raise AssertionError("no new execution started")
+
+
+def declaration(name: str, role: str, project: str) -> dict:
+    return {
+        "name": name,
+        "roleArn": role,
+        "artifactStore": {"type": "S3", "location": ARTIFACTS},
+        "stages": [
+            {
+                "name": "Source",
+                "actions": [
+                    {
+                        "name": "Source",
+                        "actionTypeId": {
+                            "category": "Source",
+                            "owner": "AWS",
+                            "provider": "CodeCommit",
+                            "version": "1",
+                        },
+                        "configuration": {
+                            "RepositoryName": REPOSITORY,
+                            "BranchName": "main",
+                            "PollForSourceChanges": "false",
+                        },
+                        "outputArtifacts": [{"name": "SourceArtifact"}],
+                    }
+                ],
+            },
+            {
+                "name": "Build",
+                "actions": [
+                    {
+                        "name": "Build",
+                        "actionTypeId": {
+                            "category": "Build",
+                            "owner": "AWS",
+                            "provider": "CodeBuild",
+                            "version": "1",
+                        },
+                        "configuration": {"ProjectName": project},
+                        "inputArtifacts": [{"name": "SourceArtifact"}],
+                        "outputArtifacts": [{"name": "BuildArtifact"}],
+                    }
+                ],
+            },
+        ],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -117,57 +164,12 @@ def setup(emulator):
     }
     events.put_rule(Name="app-repository-change", EventPattern=json.dumps(pattern))
     codepipeline = emulator.client("codepipeline")
-    codepipeline.create_pipeline(
-        pipeline={
-            "name": PIPELINE,
-            "roleArn": pipeline_role,
-            "artifactStore": {"type": "S3", "location": ARTIFACTS},
-            "stages": [
-                {
-                    "name": "Source",
-                    "actions": [
-                        {
-                            "name": "Source",
-                            "actionTypeId": {
-                                "category": "Source",
-                                "owner": "AWS",
-                                "provider": "CodeCommit",
-                                "version": "1",
-                            },
-                            "configuration": {
-                                "RepositoryName": REPOSITORY,
-                                "BranchName": "main",
-                                "PollForSourceChanges": "false",
-                            },
-                            "outputArtifacts": [{"name": "SourceArtifact"}],
-                        }
-                    ],
-                },
-                {
-                    "name": "Build",
-                    "actions": [
-                        {
-                            "name": "Build",
-                            "actionTypeId": {
-                                "category": "Build",
-                                "owner": "AWS",
-                                "provider": "CodeBuild",
-                                "version": "1",
-                            },
-                            "configuration": {"ProjectName": PROJECT},
-                            "inputArtifacts": [{"name": "SourceArtifact"}],
-                            "outputArtifacts": [{"name": "BuildArtifact"}],
-                        }
-                    ],
-                },
-            ],
-        }
-    )
+    codepipeline.create_pipeline(pipeline=declaration(PIPELINE, pipeline_role, PROJECT))
     arn = codepipeline.get_pipeline(name=PIPELINE)["metadata"]["pipelineArn"]
     events.put_targets(
         Rule="app-repository-change", Targets=[{"Id": "pipeline", "Arn": arn, "RoleArn": events_role}]
     )
-    return {"first_commit": first["commitId"]}
+    return {"first_commit": first["commitId"], "pipeline_role": pipeline_role, "build_role": build_role}
 
 
 @pytest.fixture(scope="module")
@@ -248,6 +250,35 @@ def test_a_commit_starts_an_execution_through_the_rule_and_a_failing_build_fails
     assert action["errorDetails"] == {"code": "JobFailed", "message": "Build terminated with state: FAILED"}
     builds = emulator.client("codebuild").batch_get_builds(ids=[action["externalExecutionId"]])["builds"]
     assert builds[0]["buildStatus"] == "FAILED"
+
+
+def test_an_execution_waiting_for_a_stage_is_superseded_by_a_newer_one(emulator, setup, codepipeline):
+    emulator.client("codebuild").create_project(
+        name="slow-build",
+        source={
+            "type": "CODEPIPELINE",
+            "location": "slow-pipeline",
+            "buildspec": "version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 2\n",
+        },
+        artifacts={"type": "CODEPIPELINE", "location": "slow-pipeline"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
+        serviceRole=setup["build_role"],
+    )
+    codepipeline.create_pipeline(pipeline=declaration("slow-pipeline", setup["pipeline_role"], "slow-build"))
+    [created] = codepipeline.list_pipeline_executions(pipelineName="slow-pipeline")[
+        "pipelineExecutionSummaries"
+    ]
+    waiting = codepipeline.start_pipeline_execution(name="slow-pipeline")["pipelineExecutionId"]
+    newer = codepipeline.start_pipeline_execution(name="slow-pipeline")["pipelineExecutionId"]
+    statuses = [
+        finished(codepipeline, execution_id, pipeline="slow-pipeline")["status"]
+        for execution_id in (created["pipelineExecutionId"], waiting, newer)
+    ]
+    assert statuses == ["Succeeded", "Superseded", "Succeeded"]
 
 
 def test_starting_an_execution_of_a_missing_pipeline_is_refused(codepipeline):

@@ -231,30 +231,31 @@ class _Runner:
         concurrency.wait(threading.Event(), seconds, self.started_in)
 
     def _run_stages(self) -> None:
-        held: str | None = None
         for stage in self.declaration["stages"]:
-            if not self._enter(stage["name"], held):
+            if not self._enter(stage["name"]):
                 return
-            held = stage["name"]
             stage_state = self.runs.stages.setdefault(stage["name"], {"actions": {}})
             stage_state["latestExecution"] = {
                 "pipelineExecutionId": self.execution.pipeline_execution_id,
                 "status": "InProgress",
             }
-            failed = self._run_actions(stage, stage_state)
+            try:
+                failed = self._run_actions(stage, stage_state)
+            finally:
+                # a finished stage is free again: the execution waits at the next stage's transition
+                if self.runs.occupant.get(stage["name"]) == self.execution.pipeline_execution_id:
+                    del self.runs.occupant[stage["name"]]
             stage_state["latestExecution"]["status"] = "Failed" if failed else "Succeeded"
             if failed or self.execution.status != "InProgress":
-                self.runs.occupant.pop(stage["name"], None)
                 if self.execution.status == "InProgress":
                     self.execution.finish("Failed", failed)
                 return
-        if held:
-            self.runs.occupant.pop(held, None)
         self.execution.finish("Succeeded")
 
-    def _enter(self, stage: str, leaving: str | None) -> bool:
-        """Wait until ``stage`` is free and enter it (leaving the stage this execution is in); False when
-        superseded meanwhile (SUPERSEDED mode: a newer execution came to wait for the stage)."""
+    def _enter(self, stage: str) -> bool:
+        """Wait at the stage's inbound transition until no other execution is in the stage, and enter it;
+        False when superseded meanwhile (SUPERSEDED mode: a newer execution came to wait at the same
+        transition)."""
         me = self.execution
         earlier = self.runs.waiting.get(stage)
         if earlier is not None and earlier is not me:
@@ -267,11 +268,7 @@ class _Runner:
         if self.runs.waiting.get(stage) is me:
             del self.runs.waiting[stage]
         if me.status != "InProgress":
-            if leaving:
-                self.runs.occupant.pop(leaving, None)
             return False
-        if leaving:
-            self.runs.occupant.pop(leaving, None)
         self.runs.occupant[stage] = me.pipeline_execution_id
         return True
 
