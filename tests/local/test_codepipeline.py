@@ -281,6 +281,25 @@ def test_an_execution_waiting_for_a_stage_is_superseded_by_a_newer_one(emulator,
     assert statuses == ["Succeeded", "Superseded", "Succeeded"]
 
 
+def test_a_rule_whose_role_does_not_trust_eventbridge_starts_nothing(emulator, setup, codepipeline):
+    from tests.local.test_lambda_event_sources import queue
+
+    events, name = emulator.client("events"), "untrusted-pipeline-rule"
+    events.put_rule(Name=name, EventPattern=json.dumps({"source": ["kit.tests.codepipeline"]}))
+    url, dead_letters = queue(emulator, "untrusted-pipeline-dead-letters")
+    arn = codepipeline.get_pipeline(name=PIPELINE)["metadata"]["pipelineArn"]
+    target = {"Id": "pipeline", "Arn": arn, "RoleArn": setup["pipeline_role"]}
+    events.put_targets(Rule=name, Targets=[{**target, "DeadLetterConfig": {"Arn": dead_letters}}])
+    before = codepipeline.list_pipeline_executions(pipelineName=PIPELINE)["pipelineExecutionSummaries"]
+    events.put_events(Entries=[{"Source": "kit.tests.codepipeline", "DetailType": "x", "Detail": "{}"}])
+    messages = emulator.client("sqs").receive_message(
+        QueueUrl=url, WaitTimeSeconds=10, MessageAttributeNames=["All"]
+    )["Messages"]
+    assert messages[0]["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "NO_PERMISSIONS"
+    after = codepipeline.list_pipeline_executions(pipelineName=PIPELINE)["pipelineExecutionSummaries"]
+    assert len(after) == len(before)
+
+
 def test_starting_an_execution_of_a_missing_pipeline_is_refused(codepipeline):
     with pytest.raises(codepipeline.exceptions.PipelineNotFoundException):
         codepipeline.start_pipeline_execution(name="no-such-pipeline")
