@@ -4,6 +4,8 @@
   from the seed directory (CodeBuild) or from the kit's root.
 - Every test gets fake AWS credentials and a socket guard that refuses (and records) any outside
   connection or DNS lookup: building the pipeline definition must not touch AWS.
+- Expensive things a module's tests only read are made once per module (`boto_session`,
+  `module_tiny_flow`); each test still gets its own flow file (`tiny_flow`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import pytest
 
 # Before anything imports the SageMaker SDK (its v2 FutureWarning is an error under -W error).
@@ -39,9 +42,7 @@ FAKE_AWS_ENV = {
 }
 
 
-@pytest.fixture(autouse=True)
-def network_calls(monkeypatch):
-    """Fake credentials; refuse and record every connect() and DNS lookup. Yields the record."""
+def fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "AWS_PROFILE",
         "AWS_ENDPOINT_URL",
@@ -51,6 +52,12 @@ def network_calls(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     for name, value in FAKE_AWS_ENV.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(autouse=True)
+def network_calls(monkeypatch):
+    """Fake credentials; refuse and record every connect() and DNS lookup. Yields the record."""
+    fake_aws_environment(monkeypatch)
 
     calls: list[object] = []
 
@@ -66,6 +73,20 @@ def network_calls(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect_ex", refuse_connect)
     monkeypatch.setattr(socket, "getaddrinfo", refuse_lookup)
     return calls
+
+
+@pytest.fixture(scope="module")
+def boto_session() -> boto3.Session:
+    """One boto3 session for a module's tests, with the fake credentials (resolved here, and kept).
+
+    A new session loads botocore's endpoint data and service models again: that was most of the time
+    of building a pipeline once the SDK's own overhead is gone. Tests only create clients from it.
+    """
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fake_aws_environment(monkeypatch)
+        session = boto3.Session(region_name=FAKE_AWS_ENV["AWS_REGION"])
+        assert session.get_credentials().access_key == FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"]
+    return session
 
 
 def tiny_flow_document() -> dict:
@@ -134,13 +155,23 @@ class TinyFlow:
     visualization_output: str = "11111111-aaaa-4aaa-8aaa-000000000003.default"
 
 
+def write_tiny_flow(directory: Path) -> TinyFlow:
+    document = tiny_flow_document()
+    path = directory / "tiny.flow"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return TinyFlow(path=path, document=document)
+
+
 @pytest.fixture
 def tiny_flow(tmp_path) -> TinyFlow:
     """The tiny flow written to a file, with the facts tests assert about it."""
-    document = tiny_flow_document()
-    path = tmp_path / "tiny.flow"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return TinyFlow(path=path, document=document)
+    return write_tiny_flow(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_tiny_flow(tmp_path_factory) -> TinyFlow:
+    """The tiny flow for a module-scoped fixture (one file, which no test may change)."""
+    return write_tiny_flow(tmp_path_factory.mktemp("tiny-flow"))
 
 
 @pytest.fixture

@@ -2,10 +2,19 @@
 
 The autouse `network_calls` fixture (conftest.py) refuses and records any connection or DNS lookup;
 tests that build a definition assert that the record stays empty.
+
+Speed (the whole file ran in ~40 s, most of it the SDK's overhead):
+- `python build.py --dry-run` in a fresh process (~5 s) starts with the module's first test and runs
+  beside the others (`dry_run_script`); this process imports the SDK (~2 s) only after that (`sdk`),
+  which is why `pipeline.pipeline` is imported inside the functions that use it, not at the top;
+- building a pipeline in-process took ~2 s: the SDK re-checks its config schema on every lookup
+  (`SchemaCheckedOnce`), each new boto3 session loads botocore's data files again (conftest's
+  `boto_session`, shared), and the garbage collector scans the SDK's objects again and again (frozen).
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -13,14 +22,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 import build
 from pipeline.flow import Flow
-from pipeline.pipeline import STEP_NAME, get_pipeline
 
 REGION = "us-east-1"
 DW_IMAGE_US_EAST_1 = "663277389841.dkr.ecr.us-east-1.amazonaws.com/sagemaker-data-wrangler-container:3.x"
@@ -47,11 +54,71 @@ BUILD_ENV = {
 }
 
 
-def sagemaker_client():
-    return boto3.client("sagemaker", region_name=REGION)
+class SchemaCheckedOnce:
+    """`jsonschema` as the SDK's config module uses it, except that a schema is checked once.
+
+    `jsonschema.validate(instance, schema)` first checks the *schema* against its metaschema, then
+    the instance against the schema. The SDK calls it on every config lookup (~20 per pipeline built,
+    ~0.1 s each for its large, constant schema). Here the schema check runs once per schema; the
+    instance (pipeline.SAGEMAKER_CONFIG) is still validated on every call, with the same error.
+    """
+
+    def __init__(self, jsonschema) -> None:
+        self._jsonschema = jsonschema
+        self._checked: list[object] = []  # by identity, kept alive so that ids are not reused
+
+    def __getattr__(self, name):
+        return getattr(self._jsonschema, name)
+
+    def validate(self, instance, schema, cls=None, *args, **kwargs) -> None:
+        cls = cls or self._jsonschema.validators.validator_for(schema)
+        if not any(checked is schema for checked in self._checked):
+            cls.check_schema(schema)
+            self._checked.append(schema)
+        error = self._jsonschema.exceptions.best_match(cls(schema, *args, **kwargs).iter_errors(instance))
+        if error is not None:
+            raise error
 
 
-def definition_for(flow_path, *, output_name=None, region=REGION, **kwargs) -> dict:
+@pytest.fixture(scope="module", autouse=True)
+def sdk(dry_run_script_started_early):
+    """The SageMaker SDK imported here, once the dry-run script has started; for this module's tests,
+    the SDK's config schema checked once (SchemaCheckedOnce) and the objects that exist by then frozen
+    (left out of garbage collections). The scripts run in fresh processes with the SDK untouched."""
+    from sagemaker.config import config as sdk_config
+
+    import pipeline.pipeline  # noqa: F401  (imports the SDK)
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(sdk_config, "jsonschema", SchemaCheckedOnce(sdk_config.jsonschema))
+        gc.freeze()
+        try:
+            yield
+        finally:
+            gc.unfreeze()
+
+
+def test_sdk_config_is_still_validated():
+    """SchemaCheckedOnce still rejects a config that does not fit the SDK's schema."""
+    from sagemaker.config import config as sdk_config
+
+    from pipeline.pipeline import SAGEMAKER_CONFIG
+
+    assert isinstance(sdk_config.jsonschema, SchemaCheckedOnce)
+    with pytest.raises(sdk_config.jsonschema.ValidationError, match="TelemetryOptOut"):
+        sdk_config.validate_sagemaker_config(
+            {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": "yes"}}}}
+        )
+    sdk_config.validate_sagemaker_config(SAGEMAKER_CONFIG)
+
+
+def sagemaker_client(boto_session):
+    return boto_session.client("sagemaker", region_name=REGION)
+
+
+def definition_for(flow_path, boto_session, *, output_name=None, region=REGION, **kwargs) -> dict:
+    from pipeline.pipeline import get_pipeline
+
     flow = Flow.from_file(flow_path)
     sources = flow.source_datasets()
     pipeline = get_pipeline(
@@ -64,6 +131,7 @@ def definition_for(flow_path, *, output_name=None, region=REGION, **kwargs) -> d
         output_name=output_name or flow.default_output_name(),
         feature_group_name=FEATURE_GROUP,
         job_name_prefix=JOB_PREFIX,
+        boto_session=boto_session,
         **kwargs,
     )
     return json.loads(pipeline.definition())
@@ -82,9 +150,11 @@ def flow_case(request, tiny_flow, shared_flow):
     return path, "abalone.csv", output
 
 
-def test_definition_shape(flow_case, network_calls):
+def test_definition_shape(flow_case, boto_session, network_calls):
+    from pipeline.pipeline import STEP_NAME
+
     flow_path, dataset, output = flow_case
-    definition = definition_for(flow_path)
+    definition = definition_for(flow_path, boto_session)
 
     assert definition["Version"] == "2020-12-01"
     [step] = definition["Steps"]
@@ -159,8 +229,8 @@ def test_definition_shape(flow_case, network_calls):
     assert network_calls == []
 
 
-def test_explicit_output_name_used_everywhere(tiny_flow, network_calls):
-    definition = definition_for(tiny_flow.path, output_name=tiny_flow.source_output)
+def test_explicit_output_name_used_everywhere(tiny_flow, boto_session, network_calls):
+    definition = definition_for(tiny_flow.path, boto_session, output_name=tiny_flow.source_output)
     arguments = definition["Steps"][0]["Arguments"]
     assert arguments["ProcessingOutputConfig"]["Outputs"][0]["OutputName"] == (tiny_flow.source_output)
     assert json.loads(arguments["AppSpecification"]["ContainerArguments"][1]) == {
@@ -169,19 +239,21 @@ def test_explicit_output_name_used_everywhere(tiny_flow, network_calls):
     assert network_calls == []
 
 
-def test_image_uri_other_region(tiny_flow):
-    definition = definition_for(tiny_flow.path, region="ap-northeast-2")
+def test_image_uri_other_region(tiny_flow, boto_session):
+    definition = definition_for(tiny_flow.path, boto_session, region="ap-northeast-2")
     assert definition["Steps"][0]["Arguments"]["AppSpecification"]["ImageUri"] == (
         "131546521161.dkr.ecr.ap-northeast-2.amazonaws.com/sagemaker-data-wrangler-container:3.x"
     )
 
 
-def test_region_without_data_wrangler(tiny_flow):
+def test_region_without_data_wrangler(tiny_flow, boto_session):
     with pytest.raises(ValueError, match=r"not published in region 'me-central-1'"):
-        definition_for(tiny_flow.path, region="me-central-1")
+        definition_for(tiny_flow.path, boto_session, region="me-central-1")
 
 
-def _get(dataset_names, output="n.default"):
+def _get(dataset_names, output="n.default", boto_session=None):
+    from pipeline.pipeline import get_pipeline
+
     return get_pipeline(
         region=REGION,
         pipeline_name=PIPELINE_NAME,
@@ -192,6 +264,7 @@ def _get(dataset_names, output="n.default"):
         output_name=output,
         feature_group_name=FEATURE_GROUP,
         job_name_prefix=JOB_PREFIX,
+        boto_session=boto_session,
     )
 
 
@@ -210,8 +283,8 @@ def test_unusable_dataset_name_refused(name):
         _get([name])
 
 
-def test_default_bucket_is_answered_locally(network_calls):
-    pipeline = _get(["a.csv"])
+def test_default_bucket_is_answered_locally(boto_session, network_calls):
+    pipeline = _get(["a.csv"], boto_session=boto_session)
     assert pipeline.sagemaker_session.default_bucket() == "artifact-bucket"
     assert network_calls == []
 
@@ -226,6 +299,7 @@ def run_build(argv, env, capsys, **clients):
 
 
 def test_build_dry_run_with_flow_file(tiny_flow, capsys, network_calls):
+    # No injected session: build.py's own boto3 session, offline too.
     code, out, err = run_build(["--dry-run", "--flow-file", str(tiny_flow.path)], BUILD_ENV, capsys)
     assert code == 0, err
     definition = json.loads(out)
@@ -241,9 +315,11 @@ def test_build_dry_run_with_flow_file(tiny_flow, capsys, network_calls):
     assert network_calls == []
 
 
-def test_build_uses_valid_output_name(tiny_flow, capsys):
+def test_build_uses_valid_output_name(tiny_flow, capsys, boto_session):
     env = {**BUILD_ENV, "DW_FLOW_OUTPUT_NAME": tiny_flow.source_output}
-    code, out, err = run_build(["--dry-run", "--flow-file", str(tiny_flow.path)], env, capsys)
+    code, out, err = run_build(
+        ["--dry-run", "--flow-file", str(tiny_flow.path)], env, capsys, boto_session=boto_session
+    )
     assert code == 0, err
     outputs = json.loads(out)["Steps"][0]["Arguments"]["ProcessingOutputConfig"]["Outputs"]
     assert outputs[0]["OutputName"] == tiny_flow.source_output
@@ -286,8 +362,8 @@ def test_build_rejects_bad_flow_url(tiny_flow, capsys, url):
     assert f"DW_FLOW_URL={url!r} is not an S3 object URL" in err
 
 
-def _s3_with_flow(document: dict | None, error_code: str | None = None):
-    s3 = boto3.client("s3", region_name=REGION)
+def _s3_with_flow(boto_session, document: dict | None, error_code: str | None = None):
+    s3 = boto_session.client("s3", region_name=REGION)
     stubber = Stubber(s3)
     expected = {"Bucket": "sagemaker-fsi-p-abcdefgh1234-artifacts", "Key": "flows/project.flow"}
     if error_code:
@@ -299,9 +375,9 @@ def _s3_with_flow(document: dict | None, error_code: str | None = None):
     return s3, stubber
 
 
-def test_build_reads_the_flow_from_s3(tiny_flow, capsys, network_calls):
-    s3, stubber = _s3_with_flow(tiny_flow.document)
-    code, out, err = run_build(["--dry-run"], BUILD_ENV, capsys, s3_client=s3)
+def test_build_reads_the_flow_from_s3(tiny_flow, capsys, boto_session, network_calls):
+    s3, stubber = _s3_with_flow(boto_session, tiny_flow.document)
+    code, out, err = run_build(["--dry-run"], BUILD_ENV, capsys, s3_client=s3, boto_session=boto_session)
     assert code == 0, err
     assert json.loads(out)["Parameters"][3]["DefaultValue"] == FLOW_URL
     assert f"reading the flow from {FLOW_URL}" in err
@@ -309,9 +385,9 @@ def test_build_reads_the_flow_from_s3(tiny_flow, capsys, network_calls):
     assert network_calls == []
 
 
-def test_build_reports_an_unreadable_flow(capsys):
-    s3, _ = _s3_with_flow(None, error_code="NoSuchKey")
-    code, out, err = run_build(["--dry-run"], BUILD_ENV, capsys, s3_client=s3)
+def test_build_reports_an_unreadable_flow(capsys, boto_session):
+    s3, _ = _s3_with_flow(boto_session, None, error_code="NoSuchKey")
+    code, out, err = run_build(["--dry-run"], BUILD_ENV, capsys, s3_client=s3, boto_session=boto_session)
     assert code == 1
     assert out == ""
     assert err.splitlines()[-1] == (
@@ -327,8 +403,8 @@ TAGS = [
 ]
 
 
-def test_build_upsert_creates_with_role_description_and_tags(tiny_flow, capsys, network_calls):
-    client = sagemaker_client()
+def test_build_upsert_creates_with_role_description_and_tags(tiny_flow, capsys, boto_session, network_calls):
+    client = sagemaker_client(boto_session)
     stubber = Stubber(client)
     stubber.add_response(
         "create_pipeline",
@@ -348,7 +424,11 @@ def test_build_upsert_creates_with_role_description_and_tags(tiny_flow, capsys, 
     )
     with stubber:
         code, out, err = run_build(
-            ["--flow-file", str(tiny_flow.path)], BUILD_ENV, capsys, sagemaker_client=client
+            ["--flow-file", str(tiny_flow.path)],
+            BUILD_ENV,
+            capsys,
+            boto_session=boto_session,
+            sagemaker_client=client,
         )
     assert code == 0, err
     assert out == f"{PIPELINE_ARN}\n"
@@ -359,8 +439,10 @@ def test_build_upsert_creates_with_role_description_and_tags(tiny_flow, capsys, 
     assert network_calls == []
 
 
-def test_build_upsert_updates_an_existing_pipeline_and_its_tags(tiny_flow, capsys, network_calls):
-    client = sagemaker_client()
+def test_build_upsert_updates_an_existing_pipeline_and_its_tags(
+    tiny_flow, capsys, boto_session, network_calls
+):
+    client = sagemaker_client(boto_session)
     stubber = Stubber(client)
     stubber.add_client_error(
         "create_pipeline",
@@ -382,7 +464,11 @@ def test_build_upsert_updates_an_existing_pipeline_and_its_tags(tiny_flow, capsy
     stubber.add_response("add_tags", {"Tags": TAGS}, {"ResourceArn": PIPELINE_ARN, "Tags": TAGS})
     with stubber:
         code, out, err = run_build(
-            ["--flow-file", str(tiny_flow.path)], BUILD_ENV, capsys, sagemaker_client=client
+            ["--flow-file", str(tiny_flow.path)],
+            BUILD_ENV,
+            capsys,
+            boto_session=boto_session,
+            sagemaker_client=client,
         )
     assert code == 0, err
     assert out == f"{PIPELINE_ARN}\n"
@@ -390,13 +476,17 @@ def test_build_upsert_updates_an_existing_pipeline_and_its_tags(tiny_flow, capsy
     assert network_calls == []
 
 
-def test_build_upsert_failure_is_one_line_and_non_zero(tiny_flow, capsys):
-    client = sagemaker_client()
+def test_build_upsert_failure_is_one_line_and_non_zero(tiny_flow, capsys, boto_session):
+    client = sagemaker_client(boto_session)
     stubber = Stubber(client)
     stubber.add_client_error("create_pipeline", "AccessDeniedException", "not allowed")
     with stubber:
         code, out, err = run_build(
-            ["--flow-file", str(tiny_flow.path)], BUILD_ENV, capsys, sagemaker_client=client
+            ["--flow-file", str(tiny_flow.path)],
+            BUILD_ENV,
+            capsys,
+            boto_session=boto_session,
+            sagemaker_client=client,
         )
     assert code == 1
     assert out == ""
@@ -428,6 +518,9 @@ def _subprocess_env(**overrides) -> dict[str, str]:
     return env
 
 
+SCRIPT_TIMEOUT = 300
+
+
 def _run_script(*args, env):
     return subprocess.run(
         [sys.executable, "build.py", *args],
@@ -435,9 +528,65 @@ def _run_script(*args, env):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=SCRIPT_TIMEOUT,
         check=False,
     )
+
+
+class BackgroundScript:
+    """`python build.py ARGS` started now in a fresh process; `result()` waits for it."""
+
+    def __init__(self, *args: str, env: dict[str, str], output_dir: Path) -> None:
+        self.args = [sys.executable, "build.py", *args]
+        # Files, not pipes: the process never waits for a reader.
+        self._stdout = (output_dir / "stdout").open("w+", encoding="utf-8")
+        self._stderr = (output_dir / "stderr").open("w+", encoding="utf-8")
+        self._process = subprocess.Popen(
+            self.args, cwd=Path(build.__file__).parent, env=env, stdout=self._stdout, stderr=self._stderr
+        )
+        self._result: subprocess.CompletedProcess | None = None
+
+    def result(self) -> subprocess.CompletedProcess:
+        if self._result is None:
+            returncode = self._process.wait(timeout=SCRIPT_TIMEOUT)
+            outputs = []
+            for stream in (self._stdout, self._stderr):
+                stream.seek(0)
+                outputs.append(stream.read())
+            self._result = subprocess.CompletedProcess(self.args, returncode, *outputs)
+        return self._result
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._stdout.close()
+        self._stderr.close()
+
+
+DRY_RUN_TEST = "test_script_dry_run_prints_only_json"
+
+
+@pytest.fixture(scope="module")
+def dry_run_script(module_tiny_flow, tmp_path_factory):
+    """`python build.py --dry-run --flow-file tiny.flow` in a fresh process, as CodeBuild runs build.py."""
+    script = BackgroundScript(
+        "--dry-run",
+        "--flow-file",
+        str(module_tiny_flow.path),
+        env=_subprocess_env(**BUILD_ENV),
+        output_dir=tmp_path_factory.mktemp("dry-run"),
+    )
+    yield script
+    script.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def dry_run_script_started_early(request):
+    """The dry-run script (~5 s: a fresh interpreter imports the SDK and builds) starts with this
+    module's first test and runs beside the in-process tests, when its test is selected at all."""
+    if any(item.path == request.path and item.name == DRY_RUN_TEST for item in request.session.items):
+        request.getfixturevalue("dry_run_script")
 
 
 def test_script_missing_variable_exits_non_zero():
@@ -451,8 +600,8 @@ def test_script_missing_variable_exits_non_zero():
     )
 
 
-def test_script_dry_run_prints_only_json(tiny_flow):
-    result = _run_script("--dry-run", "--flow-file", str(tiny_flow.path), env=_subprocess_env(**BUILD_ENV))
+def test_script_dry_run_prints_only_json(dry_run_script):
+    result = dry_run_script.result()
     assert result.returncode == 0, result.stderr
     definition = json.loads(result.stdout)  # nothing but the JSON on stdout
     assert definition["Steps"][0]["Type"] == "Processing"
