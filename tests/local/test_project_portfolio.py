@@ -111,3 +111,22 @@ def test_the_template_constraint_refuses_a_bucket_outside_the_allow_list(emulato
         )
     assert raised.value.response["Error"]["Code"] == "ValidationException"
     assert "DataBucketName must be one of the buckets this portfolio allows" in str(raised.value)
+
+
+def test_delete_project_terminates_the_real_stack(emulator, portfolio):
+    sagemaker, cloudformation = emulator.client("sagemaker"), emulator.client("cloudformation")
+    sagemaker.create_project(
+        ProjectName="short-lived", ServiceCatalogProvisioningDetails=details(portfolio, "gone")
+    )
+    described = settled(sagemaker, "short-lived")
+    assert described["ProjectStatus"] == "CreateCompleted"
+    pp_id = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+    sagemaker.delete_project(ProjectName="short-lived")
+    deadline = time.monotonic() + 120
+    while sagemaker.describe_project(ProjectName="short-lived")["ProjectStatus"] == "DeleteInProgress":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    final = sagemaker.describe_project(ProjectName="short-lived")
+    assert final["ProjectStatus"] == "DeleteCompleted", final
+    live = {s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]}
+    assert f"SC-{emulator.account}-{pp_id}" not in live
