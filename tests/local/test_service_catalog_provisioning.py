@@ -5,12 +5,15 @@ and terminations change the stack; the read calls Studio makes to draw the launc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
 
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.local.test_stack_fidelity import next_request, respond, sns_provider
 
 BUCKET = "provisioning-templates"
 LAUNCH_ROLE = "AmazonSageMakerServiceCatalogProductsLaunchRole"
@@ -61,6 +64,18 @@ FAILING = {
 }
 
 
+WAITING = {
+    "Parameters": {"Env": {"Type": "String"}, "Provider": {"Type": "String"}},
+    "Resources": {
+        "Info": {
+            "Type": "Custom::Info",
+            "Properties": {"ServiceToken": {"Ref": "Provider"}, "ServiceTimeout": 30},
+        }
+    },
+    "Outputs": {"Answer": {"Value": {"Fn::GetAtt": ["Info", "Answer"]}}},
+}
+
+
 def put_template(emulator, key: str, body: dict) -> str:
     emulator.client("s3").put_object(Bucket=BUCKET, Key=key, Body=json.dumps(body).encode())
     return f"https://{BUCKET}.s3.amazonaws.com/{key}"
@@ -93,6 +108,13 @@ def product(emulator) -> dict[str, str]:
         Parameters={
             "Name": "failing",
             "Info": {"LoadTemplateFromURL": put_template(emulator, "f.json", FAILING)},
+        },
+    )["ProvisioningArtifactDetail"]["Id"]
+    waiting = catalog.create_provisioning_artifact(
+        ProductId=product_id,
+        Parameters={
+            "Name": "waiting",
+            "Info": {"LoadTemplateFromURL": put_template(emulator, "w.json", WAITING)},
         },
     )["ProvisioningArtifactDetail"]["Id"]
     catalog.associate_product_with_portfolio(ProductId=product_id, PortfolioId=portfolio["Id"])
@@ -129,6 +151,7 @@ def product(emulator) -> dict[str, str]:
         "v1": created["ProvisioningArtifactDetail"]["Id"],
         "v2": v2,
         "failing": failing,
+        "waiting": waiting,
     }
 
 
@@ -329,3 +352,33 @@ def test_list_accepted_portfolio_shares(emulator, product):
     with pytest.raises(ClientError) as raised:
         catalog.accept_portfolio_share(PortfolioId="port-notsharedwith")
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_the_product_follows_a_stack_that_waits_for_its_provider(emulator, product):
+    """The stack waits for a custom resource's provider: requests are answered at once meanwhile, the
+    product stays UNDER_CHANGE, and becomes AVAILABLE when the provider answers."""
+    catalog = emulator.client("servicecatalog")
+    topic, queue_url = sns_provider(emulator)
+    record = provision(catalog, product, "waiting", artifact="waiting", Env="dev", Provider=topic)
+    deadline = time.monotonic() + 30
+    request = None
+    while request is None and time.monotonic() < deadline:
+        with contextlib.suppress(KeyError, ValueError):  # no message yet
+            request = next_request(emulator, queue_url)
+    assert request is not None
+    started = time.monotonic()
+    detail = catalog.describe_provisioned_product(Id=record["ProvisionedProductId"])[
+        "ProvisionedProductDetail"
+    ]
+    assert time.monotonic() - started < 2
+    assert detail["Status"] == "UNDER_CHANGE"
+    assert catalog.describe_record(Id=record["RecordId"])["RecordDetail"]["Status"] == "IN_PROGRESS"
+
+    assert respond(request, "SUCCESS", PhysicalResourceId="info-1", Data={"Answer": "42"}) == 200
+    settled = wait_until_settled(catalog, record["RecordId"])
+    assert settled["RecordDetail"]["Status"] == "SUCCEEDED"
+    assert settled["RecordOutputs"] == [{"OutputKey": "Answer", "OutputValue": "42", "Description": ""}]
+    detail = catalog.describe_provisioned_product(Id=record["ProvisionedProductId"])[
+        "ProvisionedProductDetail"
+    ]
+    assert detail["Status"] == "AVAILABLE"
