@@ -137,16 +137,20 @@ def test_phases_run_in_order_with_the_variables(emulator, codebuild):
     assert codebuild.list_builds_for_project(projectName=name)["ids"] == [build["id"]]
 
 
-def test_parameter_store_variable(emulator, codebuild):
+def test_parameter_store_and_secrets_manager_variables(emulator, codebuild):
     emulator.client("ssm").put_parameter(Name="/build/value", Value="from-ssm", Type="String")
+    emulator.client("secretsmanager").create_secret(Name="build-secret", SecretString='{"token": "s3cr3t"}')
     name = _project(
         emulator,
-        'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "value=$VALUE"\n',
-        variables=[{"name": "VALUE", "value": "/build/value", "type": "PARAMETER_STORE"}],
+        'version: 0.2\nphases:\n  build:\n    commands:\n      - echo "value=$VALUE token=$TOKEN"\n',
+        variables=[
+            {"name": "VALUE", "value": "/build/value", "type": "PARAMETER_STORE"},
+            {"name": "TOKEN", "value": "build-secret:token", "type": "SECRETS_MANAGER"},
+        ],
     )
     build = _wait(codebuild, codebuild.start_build(projectName=name)["build"]["id"])
-    assert build["buildStatus"] == "SUCCEEDED"
-    assert "value=from-ssm" in _log(emulator, build)
+    assert build["buildStatus"] == "SUCCEEDED", _log(emulator, build)
+    assert "value=from-ssm token=s3cr3t" in _log(emulator, build)
 
 
 def test_a_failing_pre_build_fails_the_build_skips_build_and_runs_finally(emulator, codebuild):

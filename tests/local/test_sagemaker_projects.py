@@ -286,3 +286,43 @@ def test_delete_project_terminates_the_stack(emulator, product):
         wait_for(sagemaker, "deleted", ("CreateCompleted", "CreateFailed"))["ProjectStatus"]
         == "CreateCompleted"
     )
+
+
+def test_an_update_breaking_a_pattern_fails_and_keeps_the_stack(emulator, product):
+    sagemaker = emulator.client("sagemaker")
+    create(sagemaker, product, "kept", Prefix="first")
+    before = stack_of(emulator, wait_for(sagemaker, "kept", ("CreateCompleted", "CreateFailed")))
+    sagemaker.update_project(
+        ProjectName="kept",
+        ServiceCatalogProvisioningUpdateDetails={
+            "ProvisioningArtifactId": product["v1"],
+            "ProvisioningParameters": [{"Key": "Prefix", "Value": "Bad_Prefix"}],
+        },
+    )
+    described = wait_for(sagemaker, "kept", ("UpdateCompleted", "UpdateFailed"))
+    assert described["ProjectStatus"] == "UpdateFailed"
+    message = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductStatusMessage"]
+    assert (
+        message
+        == "Parameter Prefix failed to satisfy constraint: Prefix: lowercase letters, digits and hyphens"
+    )
+    after = stack_of(emulator, described)
+    assert (after["StackStatus"], after["Parameters"]) == (before["StackStatus"], before["Parameters"])
+    # a failed update can be retried, and the project deleted
+    sagemaker.update_project(
+        ProjectName="kept",
+        ServiceCatalogProvisioningUpdateDetails={
+            "ProvisioningArtifactId": product["v1"],
+            "ProvisioningParameters": [{"Key": "Prefix", "Value": "second"}],
+        },
+    )
+    assert (
+        wait_for(sagemaker, "kept", ("UpdateCompleted", "UpdateFailed"))["ProjectStatus"] == "UpdateCompleted"
+    )
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack_of(emulator, described)["Parameters"]}
+    assert parameters["Prefix"] == "second"
+    assert parameters["SageMakerProjectName"] == "kept"
+    sagemaker.delete_project(ProjectName="kept")
+    assert (
+        wait_for(sagemaker, "kept", ("DeleteCompleted", "DeleteFailed"))["ProjectStatus"] == "DeleteCompleted"
+    )

@@ -555,6 +555,8 @@ class Build:
                 variables[name] = str(variable.get("value", ""))
             elif kind == "PARAMETER_STORE":
                 variables[name] = self._parameter(str(variable.get("value", "")))
+            elif kind == "SECRETS_MANAGER":
+                variables[name] = self._secret(str(variable.get("value", "")))
             else:
                 raise BuildError(
                     "CLIENT_ERROR",
@@ -569,6 +571,34 @@ class Build:
         if parameter is None:
             raise BuildError("CLIENT_ERROR", f"Parameter Store parameter {name} not found")
         return str(parameter.value)
+
+    def _secret(self, reference: str) -> str:
+        """``secret-id[:json-key[:version-stage[:version-id]]]`` (the id may be an ARN, which has colons)."""
+        import json
+
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        if reference.startswith("arn:"):
+            parts = reference.split(":")
+            secret_id, rest = ":".join(parts[:7]), parts[7:]
+        else:
+            secret_id, *rest = reference.split(":")
+        key, stage, version = [*rest, "", "", ""][:3]
+        try:
+            value = secretsmanager_backends[self.account][self.region].get_secret_value(
+                secret_id, version or None, stage or None
+            )
+        except Exception:
+            raise BuildError("CLIENT_ERROR", f"Secrets Manager secret {secret_id} not found") from None
+        text = str(value.get("SecretString") or "")
+        if not key:
+            return text
+        try:
+            return str(json.loads(text)[key])
+        except (ValueError, KeyError, TypeError):
+            raise BuildError(
+                "CLIENT_ERROR", f"Secrets Manager secret {secret_id} has no JSON key {key}"
+            ) from None
 
     def _parameters(self, spec: dict[str, Any]) -> dict[str, str]:
         store = ((spec.get("env") or {}).get("parameter-store")) or {}
