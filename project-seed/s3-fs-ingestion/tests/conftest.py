@@ -42,7 +42,18 @@ FAKE_AWS_ENV = {
 }
 
 
+BUILD_VARIABLES = (
+    "SAGEMAKER_PROJECT_NAME", "SAGEMAKER_PROJECT_ID", "SAGEMAKER_PIPELINE_NAME", "PIPELINE_DESCRIPTION",
+    "DW_FLOW_URL", "DW_FLOW_OUTPUT_NAME", "FEATURE_GROUP_NAME", "PIPELINE_ROLE_ARN",
+    "PROCESSING_INSTANCE_TYPE", "PROCESSING_JOB_PREFIX", "ARTIFACT_BUCKET",
+)  # fmt: skip
+"""What the project's CodeBuild sets for build.py, so what the environment holds when CodeBuild runs these
+tests: a test sees only the values it gives (one of a missing variable would otherwise find CodeBuild's)."""
+
+
 def fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in BUILD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     for name in (
         "AWS_PROFILE",
         "AWS_ENDPOINT_URL",
