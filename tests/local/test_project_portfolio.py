@@ -77,8 +77,16 @@ def test_create_project_from_the_real_product(emulator, portfolio):
     assert tags["sagemaker:project-name"] == "fs-ingest"
     assert tags["sagemaker:project-id"] == created["ProjectId"]
     assert tags["cost-center"] == "ml"
+    assert tags["aws:servicecatalog:productArn"].endswith(f":product/{portfolio['ProductId']}")
+    # CloudFormation passes the stack's tags on to what it creates
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    bucket_tags = emulator.client("s3").get_bucket_tagging(Bucket=outputs["ArtifactsBucketName"])["TagSet"]
+    assert {"Key": "sagemaker:project-id", "Value": created["ProjectId"]} in bucket_tags
+    assert {
+        "Key": "aws:servicecatalog:provisionedProductArn",
+        "Value": tags["aws:servicecatalog:provisionedProductArn"],
+    } in bucket_tags
     assert stack["RoleARN"].endswith(":role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole")
-    outputs = {o["OutputKey"] for o in stack["Outputs"]}
     assert "PipelineName" in outputs
 
 

@@ -153,10 +153,18 @@ def test_create_project_provisions_the_product(emulator, product):
         "Prefix": "incoming",
     }
     tags = {t["Key"]: t["Value"] for t in stack["Tags"]}
+    catalog_arn = f"arn:aws:catalog:{emulator.region}:{emulator.account}"
     assert tags == {
         "team": "features",
         "sagemaker:project-name": "alpha",
         "sagemaker:project-id": created["ProjectId"],
+        "aws:servicecatalog:portfolioArn": f"{catalog_arn}:portfolio/{product['path'][len('lpv3-') :]}",
+        "aws:servicecatalog:productArn": f"{catalog_arn}:product/{product['product']}",
+        "aws:servicecatalog:provisionedProductArn": (
+            f"arn:aws:servicecatalog:{emulator.region}:{emulator.account}:stack/alpha-{created['ProjectId']}/{pp_id}"
+        ),
+        "aws:servicecatalog:provisioningArtifactIdentifier": product["v1"],
+        "aws:servicecatalog:provisioningPrincipalArn": f"arn:aws:iam::{emulator.account}:root",
     }
     value = emulator.client("ssm").get_parameter(Name=f"/projects/alpha-{created['ProjectId']}")
     assert value["Parameter"]["Value"] == "incoming"

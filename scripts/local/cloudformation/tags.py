@@ -107,6 +107,11 @@ def provisioning() -> Iterator[None]:
         _provisioning.reset(token)
 
 
+SERVICE_CATALOG_TAG_PREFIX = "aws:servicecatalog:"
+"""The tags Service Catalog puts on a provisioned product's stack, which CloudFormation passes on."""
+
+
 def is_cloudformation_system_tag(key: str) -> bool:
-    """A system tag CloudFormation is putting on a resource it provisions (see :func:`provisioning`)."""
-    return _provisioning.get() and key.startswith(SYSTEM_TAG_PREFIX)
+    """A system tag CloudFormation is putting on a resource it provisions (see :func:`provisioning`): its
+    own, or one Service Catalog put on the stack."""
+    return _provisioning.get() and key.startswith((SYSTEM_TAG_PREFIX, SERVICE_CATALOG_TAG_PREFIX))

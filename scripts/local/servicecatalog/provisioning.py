@@ -306,6 +306,20 @@ class ProvisioningMixin:
         )
         return record
 
+    def _stack_tags(self, pp: ProvisionedProduct, artifact_id: str | None = None) -> dict[str, str]:
+        """The launch's tags and those Service Catalog adds to the stack (which CloudFormation passes on to
+        the resources)."""
+        partition = get_partition(self.region_name)
+        catalog = f"arn:{partition}:catalog:{self.region_name}:{self.account_id}"
+        return {
+            **{t["Key"]: t["Value"] for t in pp.tags},
+            "aws:servicecatalog:portfolioArn": f"{catalog}:portfolio/{pp.path_id.removeprefix('lpv3-')}",
+            "aws:servicecatalog:productArn": f"{catalog}:product/{pp.product_id}",
+            "aws:servicecatalog:provisionedProductArn": pp.arn,
+            "aws:servicecatalog:provisioningArtifactIdentifier": artifact_id or pp.artifact_id,
+            "aws:servicecatalog:provisioningPrincipalArn": pp.user_arn,
+        }
+
     def _guarded(self, work: Any, pp: ProvisionedProduct, record: Record, *args: Any) -> None:
         """Run background ``work``; an emulator fault fails the record loudly instead of leaving it
         IN_PROGRESS for ever."""
@@ -346,7 +360,7 @@ class ProvisioningMixin:
                 name=pp.stack_name,
                 template=body,
                 parameters=values,
-                tags={t["Key"]: t["Value"] for t in pp.tags},
+                tags=self._stack_tags(pp),
                 role_arn=pp.launch_role_arn,
             )
         except Exception as error:  # CloudFormation refused the stack: nothing was created
@@ -415,9 +429,7 @@ class ProvisioningMixin:
             ]
             previous = cfn_parameters.previous_values(stack.template_dict, stack.parameters)
             values = cfn_parameters.validate(template, given, previous, context)
-            stack.update(
-                body, pp.launch_role_arn, parameters=values, tags={t["Key"]: t["Value"] for t in pp.tags}
-            )
+            stack.update(body, pp.launch_role_arn, parameters=values, tags=self._stack_tags(pp, artifact_id))
         except Exception as error:
             message = getattr(error, "message", None) or str(error)
             pp.status, pp.status_message = "TAINTED", message
