@@ -35,8 +35,13 @@ _in_order = concurrency.InOrder("eventbridge-delivery")
 
 
 def publish(account: str, region: str, event: dict[str, Any], bus: str = "default") -> None:
-    """Deliver an event that arrived on ``bus`` (AWS services such as S3 send theirs to the default bus)."""
-    _in_order.submit(_to_bus_rules, account, region, bus, event)
+    """Deliver an event that arrived on ``bus`` (AWS services such as S3 send theirs to the default bus) to
+    the rules the bus has now, as PutEvents' events go to the rules of their moment: a rule created afterwards
+    (a stack's rule on the repository whose seed commit sent the event) does not get it."""
+    from moto.events.models import events_backends
+
+    found = events_backends[account][region].event_buses.get(bus)
+    _in_order.submit(_to_bus_rules, found, list(found.rules.values()) if found else [], event)
 
 
 def to_rule(rule: Any, event: dict[str, Any]) -> None:
@@ -62,12 +67,10 @@ def retry_waits() -> list[float]:
     return [float(part) for part in (os.environ.get(RETRY_VARIABLE) or DEFAULT_RETRY_SECONDS).split(",")]
 
 
-def _to_bus_rules(account: str, region: str, bus_name: str, event: dict[str, Any]) -> None:
-    from moto.events.models import events_backends
-
-    bus = events_backends[account][region].event_buses.get(bus_name)
-    for rule in list(bus.rules.values()) if bus else []:
-        _to_rule_targets(rule, event, time.time())
+def _to_bus_rules(bus: Any, rules: list[Any], event: dict[str, Any]) -> None:
+    for rule in rules:
+        if bus.rules.get(rule.name) is rule:  # not deleted meanwhile
+            _to_rule_targets(rule, event, time.time())
 
 
 def _to_rule_targets(rule: Any, event: dict[str, Any], received: float) -> None:
