@@ -278,6 +278,14 @@ def test_a_failing_resource_puts_the_product_in_error_with_the_stacks_reason(emu
     ]
     assert detail["Status"] == "ERROR"
     assert "The following resource(s) failed to create: [Broken]" in detail["StatusMessage"]
+    update = catalog.update_provisioned_product(
+        ProvisionedProductId=record["ProvisionedProductId"], ProvisioningArtifactId=product["v1"]
+    )["RecordDetail"]
+    failed = wait_until_settled(catalog, update["RecordId"])["RecordDetail"]
+    assert failed["Status"] == "FAILED"
+    assert "is in ROLLBACK_COMPLETE state and can not be updated." in failed["RecordErrors"][0]["Description"]
+    detail = catalog.describe_provisioned_product(Id=record["ProvisionedProductId"])
+    assert detail["ProvisionedProductDetail"]["Status"] == "ERROR"
 
 
 def test_update_moves_the_stack_to_the_new_artifact_and_terminate_deletes_it(emulator, product):

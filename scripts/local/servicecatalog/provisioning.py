@@ -419,6 +419,10 @@ class ProvisioningMixin:
         try:
             if stack is None:
                 raise ValidationError(message=f"Stack with id {pp.stack_id} does not exist")
+            if stack.status in _FAILED_CREATE:  # CloudFormation's answer to UpdateStack
+                raise ValidationError(
+                    message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated."
+                )
             given = _text_values(parameters)
             named = {entry["ParameterKey"] for entry in given}
             declared = cfn_parameters.declarations(template)
@@ -432,7 +436,8 @@ class ProvisioningMixin:
             stack.update(body, pp.launch_role_arn, parameters=values, tags=self._stack_tags(pp, artifact_id))
         except Exception as error:
             message = getattr(error, "message", None) or str(error)
-            pp.status, pp.status_message = "TAINTED", message
+            failed_before = stack is None or stack.status in _FAILED_CREATE
+            pp.status, pp.status_message = ("ERROR" if failed_before else "TAINTED"), message
             record.settle("FAILED", message, getattr(error, "error_type", "ValidationError"))
             return
         pp.pending_artifact_id = artifact_id
