@@ -1,0 +1,63 @@
+"""`make demo` (`python -m scripts.target run scripts.demo`): the stages of :mod:`scripts.demo`, a summary."""
+
+from __future__ import annotations
+
+import os
+
+from scripts.aws import AwsContext
+from scripts.errors import run_main
+
+from . import stages
+from .progress import Stages
+
+
+def main() -> None:
+    run_demo(stages.Demo(AwsContext.from_environment()))
+
+
+def run_demo(demo: stages.Demo) -> None:
+    run = Stages()
+    with run.stage("publish and deploy the portfolio (make package && make deploy)"):
+        stages.publish(demo)
+    with run.stage("feature group and flow"):
+        group = stages.feature_group(demo)
+    with run.stage("project (CreateProject)"):
+        outputs = stages.project(demo)
+    with run.stage("project build (CodePipeline, CodeBuild, the seed's build.py)"):
+        pipeline = stages.build(demo, outputs)
+    with run.stage("upload abalone.csv"):
+        upload = stages.upload(demo)
+    with run.stage("pipeline execution started by the upload"):
+        execution = stages.execution(demo, pipeline, upload.uri)
+    with run.stage("query the features with Athena"):
+        features = stages.query(demo)
+    print()
+    print(f"The product works: {upload.uri} went through project {stages.PROJECT_NAME}'s pipeline")
+    print(f"  {pipeline} into feature group {group}.")
+    print(f"  rows: {upload.origin}")
+    print(f"  execution: {execution}")
+    print(
+        f"  offline store {features.table}: {features.rows:,} rows, {features.records:,} distinct records, "
+        f"{len(features.columns)} columns: {', '.join(features.columns)}"
+    )
+    print("  first records:")
+    for record in features.sample:
+        print("    " + ", ".join(f"{name}={record[name]}" for name in features.columns[:6]))
+    print("  time per stage:")
+    for name, seconds in run.seconds.items():
+        print(f"    {seconds:7.1f} s  {name}")
+    print(f"    {sum(run.seconds.values()):7.1f} s  in all")
+    print()
+    print("Try next:")
+    print("  eval $(make env)    # point this shell, the AWS CLI and boto3 at the same target")
+    print(f"  aws sagemaker list-pipeline-executions --pipeline-name {pipeline}")
+    print(f"  aws sagemaker-featurestore-runtime get-record --feature-group-name {group} \\")
+    print("      --record-identifier-value-as-string 0")
+    print(f"  aws s3 cp <your.csv> s3://{demo.bucket}/{stages.DATA_PREFIX}   # starts the pipeline again")
+    print("  the notebooks in notebooks/ walk through the same steps")
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        print("  make local-down     # stop the local emulator when you are done (its state goes with it)")
+
+
+if __name__ == "__main__":
+    run_main(main)

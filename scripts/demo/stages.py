@@ -1,0 +1,278 @@
+"""What `make demo` does, stage by stage, through the public APIs a user's own code would call."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from unittest import mock
+
+from scripts import PROJECT_ROOT, abalone, dataset, deploy, package
+from scripts.aws import AwsContext
+from scripts.bench.pipeline import offline_table
+from scripts.errors import KitError
+from scripts.execution_role import studio_execution_role
+
+from .progress import wait_for
+
+PROJECT_NAME = "fs-ingestion-demo"
+FEATURE_GROUP = "abalone-demo"
+FLOW_KEY = "feature-store-ingestion/flows/abalone.flow"
+DATA_PREFIX = "feature-store-ingestion/incoming/"
+PROJECT_SECONDS = 300
+BUILD_SECONDS = 600
+EXECUTION_SECONDS = 900
+
+
+class DemoError(KitError):
+    pass
+
+
+@dataclass
+class Demo:
+    aws: AwsContext
+    build_dir: Path = PROJECT_ROOT / "build"
+
+    @property
+    def bucket(self) -> str:
+        """The SageMaker default bucket, which `make deploy` lets projects read by default."""
+        return f"sagemaker-{self.aws.region}-{self.aws.account}"
+
+    def portfolio_outputs(self) -> dict[str, str]:
+        path = self.build_dir / self.aws.region / deploy.OUTPUTS_FILE
+        return json.loads(path.read_text())["outputs"]
+
+
+def publish(demo: Demo) -> None:
+    """`make package` then `make deploy`, in this process."""
+    for job in (package.main, deploy.main):
+        with mock.patch.object(sys, "argv", [job.__module__, "--build-dir", str(demo.build_dir)]):
+            job()
+
+
+def feature_group(demo: Demo) -> str:
+    """The abalone feature group (created unless it exists), once Created."""
+    sagemaker = demo.aws.client("sagemaker")
+    try:
+        sagemaker.describe_feature_group(FeatureGroupName=FEATURE_GROUP)
+        print(f"    {FEATURE_GROUP} exists: reused")
+    except sagemaker.exceptions.ResourceNotFound:
+        definition = json.loads((PROJECT_ROOT / "data" / "abalone.fg.json").read_text())
+        sagemaker.create_feature_group(
+            FeatureGroupName=FEATURE_GROUP,
+            OnlineStoreConfig={"EnableOnlineStore": True},
+            OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{demo.bucket}/feature-store"}},
+            RoleArn=os.environ.get("EXECUTION_ROLE_ARN") or studio_execution_role(sagemaker, demo.aws.region),
+            **definition,
+        )
+
+    def created() -> tuple[str | None, str]:
+        status = sagemaker.describe_feature_group(FeatureGroupName=FEATURE_GROUP)["FeatureGroupStatus"]
+        if status == "CreateFailed":
+            raise DemoError(f"feature group {FEATURE_GROUP} could not be created: see DescribeFeatureGroup")
+        return (status if status == "Created" else None), f"feature group {FEATURE_GROUP}: {status}"
+
+    wait_for(f"feature group {FEATURE_GROUP} being created", created, 300)
+    demo.aws.client("s3").put_object(
+        Bucket=demo.bucket, Key=FLOW_KEY, Body=(PROJECT_ROOT / "data" / "abalone.flow").read_bytes()
+    )
+    print(f"    flow uploaded to s3://{demo.bucket}/{FLOW_KEY}")
+    return FEATURE_GROUP
+
+
+def project(demo: Demo) -> dict[str, str]:
+    """The demo project (created unless a completed one exists; a failed one is replaced); its stack's
+    outputs."""
+    sagemaker = demo.aws.client("sagemaker")
+    existing = [
+        summary
+        for summary in sagemaker.list_projects(NameContains=PROJECT_NAME)["ProjectSummaryList"]
+        if summary["ProjectName"] == PROJECT_NAME
+    ]
+    if existing and existing[0]["ProjectStatus"] == "CreateCompleted":
+        print(f"    {PROJECT_NAME} ({existing[0]['ProjectId']}) exists: reused")
+    else:
+        if existing:
+            print(f"    {PROJECT_NAME} is {existing[0]['ProjectStatus']}: deleting it to start again")
+            sagemaker.delete_project(ProjectName=PROJECT_NAME)
+            wait_for(f"project {PROJECT_NAME} being deleted", lambda: _gone(sagemaker), PROJECT_SECONDS)
+        _create_project(demo)
+
+    def completed() -> tuple[dict | None, str]:
+        described = sagemaker.describe_project(ProjectName=PROJECT_NAME)
+        status = described["ProjectStatus"]
+        if status == "CreateFailed":
+            details = described.get("ServiceCatalogProvisionedProductDetails", {})
+            reason = details.get("ProvisionedProductStatusMessage") or "see DescribeProject"
+            raise DemoError(f"project {PROJECT_NAME} failed: {reason}")
+        return (described if status == "CreateCompleted" else None), f"project {PROJECT_NAME}: {status}"
+
+    described = wait_for(f"project {PROJECT_NAME} being created", completed, PROJECT_SECONDS)
+    provisioned = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
+    [stack] = demo.aws.client("cloudformation").describe_stacks(
+        StackName=f"SC-{demo.aws.account}-{provisioned}"
+    )["Stacks"]
+    print(f"    project id {described['ProjectId']}, stack {stack['StackName']}")
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def _gone(sagemaker) -> tuple[bool | None, str]:
+    names = [
+        p["ProjectName"] for p in sagemaker.list_projects(NameContains=PROJECT_NAME)["ProjectSummaryList"]
+    ]
+    return (True if PROJECT_NAME not in names else None), "deleting the old project"
+
+
+def _create_project(demo: Demo) -> None:
+    outputs = demo.portfolio_outputs()
+    product = outputs["ProductId"]
+    artifact = outputs["ProvisioningArtifactIds"].split(",")[-1]
+    [path] = demo.aws.client("servicecatalog").list_launch_paths(ProductId=product)["LaunchPathSummaries"][:1]
+    parameters = {
+        "DataBucketName": demo.bucket,
+        "DataKeyPrefix": DATA_PREFIX,
+        "DataWranglerFlowBucket": demo.bucket,
+        "DataWranglerFlowKey": FLOW_KEY,
+        "FeatureGroupName": FEATURE_GROUP,
+    }
+    demo.aws.client("sagemaker").create_project(
+        ProjectName=PROJECT_NAME,
+        ProjectDescription="make demo: abalone.csv into Feature Store",
+        ServiceCatalogProvisioningDetails={
+            "ProductId": product,
+            "ProvisioningArtifactId": artifact,
+            "PathId": path["Id"],
+            "ProvisioningParameters": [{"Key": k, "Value": v} for k, v in parameters.items()],
+        },
+    )
+
+
+def build(demo: Demo, outputs: dict[str, str]) -> str:
+    """Wait for the project's CodePipeline to build the seed and its SageMaker pipeline to exist."""
+    codepipeline, sagemaker = demo.aws.client("codepipeline"), demo.aws.client("sagemaker")
+    name = outputs["BuildPipelineName"]
+
+    def built() -> tuple[str | None, str]:
+        stages = codepipeline.get_pipeline_state(name=name).get("stageStates", [])
+        seen = ", ".join(
+            f"{s['stageName']} {s.get('latestExecution', {}).get('status', 'not started')}" for s in stages
+        )
+        if any(s.get("latestExecution", {}).get("status") == "Failed" for s in stages):
+            raise DemoError(f"the project's build pipeline {name} failed ({seen}): see its CodeBuild log")
+        done = stages and all(s.get("latestExecution", {}).get("status") == "Succeeded" for s in stages)
+        return (outputs["PipelineName"] if done else None), f"{name}: {seen or 'starting'}"
+
+    pipeline = wait_for(f"the build of {name}", built, BUILD_SECONDS, interval=1)
+    sagemaker.describe_pipeline(PipelineName=pipeline)
+    print(f"    SageMaker pipeline {pipeline} upserted by the build")
+    return pipeline
+
+
+@dataclass(frozen=True)
+class Upload:
+    uri: str
+    origin: str
+    """Where its rows come from (:mod:`scripts.dataset`)."""
+
+
+def upload(demo: Demo) -> Upload:
+    """abalone.csv put under the monitored prefix, under a new key each run."""
+    rows = dataset.abalone_rows()
+    print(f"    rows: {rows.origin}")
+    key = f"{DATA_PREFIX}abalone-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.csv"
+    with tempfile.TemporaryDirectory(prefix="demo-") as scratch:
+        csv = abalone.write_prepared(rows.frame, Path(scratch) / "abalone.csv")
+        demo.aws.client("s3").put_object(Bucket=demo.bucket, Key=key, Body=csv.read_bytes())
+    print(f"    uploaded s3://{demo.bucket}/{key}")
+    return Upload(f"s3://{demo.bucket}/{key}", rows.origin)
+
+
+def execution(demo: Demo, pipeline: str, uri: str) -> str:
+    """Follow the execution the upload started (its description is the object's URI) to its end."""
+    sagemaker = demo.aws.client("sagemaker")
+
+    def started() -> tuple[str | None, str]:
+        for summary in sagemaker.list_pipeline_executions(PipelineName=pipeline)[
+            "PipelineExecutionSummaries"
+        ]:
+            arn = summary["PipelineExecutionArn"]
+            if (
+                sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn).get(
+                    "PipelineExecutionDescription"
+                )
+                == uri
+            ):
+                return arn, "execution started"
+        return None, "waiting for the upload's event to start the pipeline"
+
+    arn = wait_for("an execution for the upload", started, 120, interval=0.2)
+
+    def finished() -> tuple[str | None, str]:
+        status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
+        steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+        seen = ", ".join(f"{s['StepName']} {s['StepStatus']}" for s in steps) or "no step yet"
+        if status in ("Failed", "Stopped"):
+            reasons = "; ".join(s.get("FailureReason", "") for s in steps if s.get("FailureReason"))
+            raise DemoError(f"execution {arn} {status}: {reasons or 'see ListPipelineExecutionSteps'}")
+        return (status if status == "Succeeded" else None), f"{status}: {seen}"
+
+    wait_for(f"execution {arn}", finished, EXECUTION_SECONDS, interval=0.5)
+    return arn
+
+
+@dataclass(frozen=True)
+class Features:
+    table: str
+    rows: int
+    records: int
+    columns: list[str]
+    sample: list[dict[str, str]]
+
+
+def query(demo: Demo) -> Features:
+    """The offline store through Athena: rows, distinct records, columns and the first three records (the
+    latest version of each, as the deduplicating query gives them)."""
+    sagemaker = demo.aws.client("sagemaker")
+    described = sagemaker.describe_feature_group(FeatureGroupName=FEATURE_GROUP)
+    record, event_time = described["RecordIdentifierFeatureName"], described["EventTimeFeatureName"]
+    table = offline_table(sagemaker, FEATURE_GROUP)
+    output = f"s3://{demo.bucket}/athena-results/demo/"
+    [[rows, records]] = _athena(demo, f"SELECT count(*), count(DISTINCT {record}) FROM {table}", output)[1]
+    header, sample = _athena(
+        demo,
+        f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {record} ORDER BY {event_time} DESC, "
+        f"api_invocation_time DESC, write_time DESC) AS latest FROM {table}) "
+        f"WHERE latest = 1 AND NOT is_deleted ORDER BY {record} LIMIT 3",
+        output,
+    )
+    columns = [record] + [name for name in header if name not in (record, "latest")]
+    return Features(
+        table, int(rows), int(records), columns, [dict(zip(header, row, strict=True)) for row in sample]
+    )
+
+
+def _athena(demo: Demo, sql: str, output: str) -> tuple[list[str], list[list[str]]]:
+    athena = demo.aws.client("athena")
+    query_id = athena.start_query_execution(QueryString=sql, ResultConfiguration={"OutputLocation": output})[
+        "QueryExecutionId"
+    ]
+    while (status := athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"])[
+        "State"
+    ] in (
+        "QUEUED",
+        "RUNNING",
+    ):
+        time.sleep(0.1)
+    if status["State"] != "SUCCEEDED":
+        raise DemoError(
+            f"Athena query {status['State']}: {status.get('StateChangeReason', 'no reason given')}"
+        )
+    result = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]
+    header = [c["Name"] for c in result["ResultSetMetadata"]["ColumnInfo"]]
+    rows = [[cell.get("VarCharValue", "") for cell in row["Data"]] for row in result["Rows"][1:]]
+    return header, rows
