@@ -30,7 +30,7 @@ export LOCAL_PORT ?= 4599
 ON_TARGET := $(PY) -m scripts.target run
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint package deploy destroy redrive test bench seed-lock env local-up local-down local-status clean
+.PHONY: help install lint package deploy destroy redrive demo test bench seed-lock env local-up local-down local-status clean
 
 help: ## Show targets and variables
 	@echo "Targets:"
@@ -100,6 +100,9 @@ destroy: install ## Delete the portfolio stack (and buckets, when asked)
 
 redrive: install ## Replay a project's dead-letter queue into its ingestion queue (PROJECT_ID=p-...)
 	@$(ON_TARGET) scripts.redrive
+
+demo: install ## The whole product end to end: deploy, a project, its build, an upload, its features
+	@$(ON_TARGET) scripts.demo
 
 env: install ## Print the exports that point a shell, a notebook or the AWS CLI at the target
 	@$(PY) -m scripts.target env
