@@ -48,9 +48,9 @@ def failure(call, **kwargs) -> tuple[dict, dict, float]:
 UNSUPPORTED = [
     pytest.param(
         "servicecatalog",
-        "list_accepted_portfolio_shares",
+        "list_tag_options",
         {},
-        "Service Catalog ListAcceptedPortfolioShares",
+        "Service Catalog ListTagOptions",
         id="json-1.1",
     ),
     pytest.param(
@@ -102,7 +102,7 @@ def test_an_unsupported_operation_is_named_in_an_aws_error_that_is_not_retried(
 )
 def test_a_client_with_its_usual_retries_fails_at_once(emulator, retries):
     servicecatalog = client(emulator, "servicecatalog", retries=retries)
-    error, metadata, seconds = failure(servicecatalog.list_accepted_portfolio_shares)
+    error, metadata, seconds = failure(servicecatalog.list_tag_options)
     assert (error["Code"], metadata["RetryAttempts"]) == ("NotImplemented", 0)
     assert seconds < 1
 
@@ -158,8 +158,8 @@ def test_botocore_retries_none_of_the_answers_the_emulator_gives():
 
 def test_the_emulator_names_the_operation_in_its_log(emulator, emulator_process):
     emulator_log = emulator_process[0].log_file
-    failure(client(emulator, "servicecatalog").list_accepted_portfolio_shares)
-    assert "Service Catalog ListAcceptedPortfolioShares is not supported" in emulator_log.read_text()
+    failure(client(emulator, "servicecatalog").list_tag_options)
+    assert "Service Catalog ListTagOptions is not supported" in emulator_log.read_text()
 
 
 # -- its own bugs --------------------------------------------------------------------------------------
