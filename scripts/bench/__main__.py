@@ -11,6 +11,7 @@ BENCHMARKS = {
     "flow": "scripts.bench.flow_runner",
     "pipeline": "scripts.bench.pipeline",
     "upload": "scripts.bench.upload",
+    "demo": "scripts.bench.demo",
 }
 
 

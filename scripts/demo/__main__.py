@@ -10,26 +10,35 @@ from scripts.errors import run_main
 from . import stages
 from .progress import Stages
 
+PUBLISH = "publish and deploy the portfolio (make package && make deploy)"
+FEATURE_GROUP = "feature group and flow"
+PROJECT = "project (CreateProject)"
+BUILD = "project build (CodePipeline, CodeBuild, the seed's build.py)"
+UPLOAD = "upload abalone.csv"
+EXECUTION = "pipeline execution started by the upload"
+QUERY = "query the features with Athena"
+
 
 def main() -> None:
     run_demo(stages.Demo(AwsContext.from_environment()))
 
 
-def run_demo(demo: stages.Demo) -> None:
+def run_demo(demo: stages.Demo) -> Stages:
+    """Run every stage, print the summary; the stages with their times."""
     run = Stages()
-    with run.stage("publish and deploy the portfolio (make package && make deploy)"):
+    with run.stage(PUBLISH):
         stages.publish(demo)
-    with run.stage("feature group and flow"):
+    with run.stage(FEATURE_GROUP):
         group = stages.feature_group(demo)
-    with run.stage("project (CreateProject)"):
+    with run.stage(PROJECT):
         outputs = stages.project(demo)
-    with run.stage("project build (CodePipeline, CodeBuild, the seed's build.py)"):
+    with run.stage(BUILD):
         pipeline = stages.build(demo, outputs)
-    with run.stage("upload abalone.csv"):
+    with run.stage(UPLOAD):
         upload = stages.upload(demo)
-    with run.stage("pipeline execution started by the upload"):
+    with run.stage(EXECUTION):
         execution = stages.execution(demo, pipeline, upload.uri)
-    with run.stage("query the features with Athena"):
+    with run.stage(QUERY):
         features = stages.query(demo)
     print()
     print(f"The product works: {upload.uri} went through project {stages.PROJECT_NAME}'s pipeline")
@@ -57,6 +66,7 @@ def run_demo(demo: stages.Demo) -> None:
     print("  the notebooks in notebooks/ walk through the same steps")
     if os.environ.get("AWS_ENDPOINT_URL"):
         print("  make local-down     # stop the local emulator when you are done (its state goes with it)")
+    return run
 
 
 if __name__ == "__main__":

@@ -112,13 +112,21 @@ def project(demo: Demo) -> dict[str, str]:
             raise DemoError(f"project {PROJECT_NAME} failed: {reason}")
         return (described if status == "CreateCompleted" else None), f"project {PROJECT_NAME}: {status}"
 
-    described = wait_for(f"project {PROJECT_NAME} being created", completed, PROJECT_SECONDS)
+    wait_for(f"project {PROJECT_NAME} being created", completed, PROJECT_SECONDS)
+    outputs = project_outputs(demo)
+    print(f"    project id {outputs['project_id']}, stack {outputs['stack']}")
+    return outputs
+
+
+def project_outputs(demo: Demo) -> dict[str, str]:
+    """The demo project's stack outputs, with its ``project_id`` and ``stack`` name."""
+    described = demo.aws.client("sagemaker").describe_project(ProjectName=PROJECT_NAME)
     provisioned = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
     [stack] = demo.aws.client("cloudformation").describe_stacks(
         StackName=f"SC-{demo.aws.account}-{provisioned}"
     )["Stacks"]
-    print(f"    project id {described['ProjectId']}, stack {stack['StackName']}")
-    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    return {**outputs, "project_id": described["ProjectId"], "stack": stack["StackName"]}
 
 
 def _gone(sagemaker) -> tuple[bool | None, str]:

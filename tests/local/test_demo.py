@@ -74,17 +74,15 @@ def test_running_it_again_reuses_what_the_first_run_made(emulator, workspace, fi
     assert re.search(r"\d{1,2},\d{3} rows, 4,177 distinct records", again)
 
 
-def project_outputs(emulator) -> dict[str, str]:
-    described = emulator.client("sagemaker").describe_project(ProjectName=stages.PROJECT_NAME)
-    provisioned = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
-    [stack] = emulator.client("cloudformation").describe_stacks(
-        StackName=f"SC-{emulator.account}-{provisioned}"
-    )["Stacks"]
-    return {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
+def project_outputs(emulator, workspace) -> dict[str, str]:
+    with demo_environment(emulator, workspace) as demo:
+        return stages.project_outputs(demo)
 
 
-def test_a_commit_whose_seed_tests_fail_fails_the_build_and_leaves_the_pipeline(emulator, first_run):
-    outputs = project_outputs(emulator)
+def test_a_commit_whose_seed_tests_fail_fails_the_build_and_leaves_the_pipeline(
+    emulator, workspace, first_run
+):
+    outputs = project_outputs(emulator, workspace)
     sagemaker, codecommit = emulator.client("sagemaker"), emulator.client("codecommit")
     codepipeline = emulator.client("codepipeline")
     before = sagemaker.describe_pipeline(PipelineName=outputs["PipelineName"])
@@ -136,7 +134,7 @@ def offline_rows(emulator, workspace) -> int:
 
 
 def test_a_bad_file_fails_its_execution_and_leaves_the_features(emulator, workspace, first_run):
-    outputs = project_outputs(emulator)
+    outputs = project_outputs(emulator, workspace)
     sagemaker, s3 = emulator.client("sagemaker"), emulator.client("s3")
     rows_before = offline_rows(emulator, workspace)
     bucket = f"sagemaker-{emulator.region}-{emulator.account}"
