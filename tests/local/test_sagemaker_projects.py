@@ -284,6 +284,7 @@ def test_delete_project_terminates_the_stack(emulator, product):
     )
     with pytest.raises(ClientError):
         cloudformation.describe_stacks(StackName=stack_name)
+    assert "deleted" not in [p["ProjectName"] for p in sagemaker.list_projects()["ProjectSummaryList"]]
     pp_id = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
     with pytest.raises(ClientError) as raised:
         emulator.client("servicecatalog").describe_provisioned_product(Id=pp_id)

@@ -8,7 +8,8 @@ Pending (record CREATED) → CreateInProgress → CreateCompleted, or CreateFail
 likewise UpdateInProgress/UpdateCompleted/UpdateFailed and DeleteInProgress/DeleteCompleted/DeleteFailed.
 
 The provisioned product is named ``<project name>-<project id>`` (the local emulator's choice; AWS's own
-naming of it was not checked). ``TemplateProviders`` (S3-delivered templates) are refused loudly."""
+naming of it was not checked). ``TemplateProviders`` (S3-delivered templates) are refused loudly. A deleted
+project leaves ListProjects; DescribeProject answers DeleteCompleted, and its name may be used again."""
 
 from __future__ import annotations
 
@@ -205,6 +206,9 @@ class ProjectsMixin:
         found = list(self.projects.values())
         for project in found:
             self._refresh(project)
+        # A deleted project leaves the list; DescribeProject still answers DeleteCompleted (as the Terraform
+        # provider expects of AWS, which treats that status as not found).
+        found = [p for p in found if p.status != "DeleteCompleted"]
         text = (request.get("NameContains") or "").lower()
         found = [p for p in found if text in p.name.lower()]
         found = _created_between(
