@@ -37,7 +37,8 @@ def main() -> None:
         endpoint = emulator.start(free_port(), REGION).endpoint
         try:
             with pointed_at(endpoint, workdir, ABALONE_URL=OFFLINE, TARGET="local"):
-                demo = stages.Demo(AwsContext.from_environment(), build_dir=workdir / "build")
+                aws = AwsContext.from_environment()
+                demo = stages.Demo(aws, build_dir=workdir / "build", datasets=workdir / "datasets")
                 output = io.StringIO()
                 started = time.monotonic()
                 with contextlib.redirect_stdout(output):

@@ -37,6 +37,7 @@ class DemoError(KitError):
 class Demo:
     aws: AwsContext
     build_dir: Path = PROJECT_ROOT / "build"
+    datasets: Path = dataset.CACHE
 
     @property
     def bucket(self) -> str:
@@ -190,7 +191,7 @@ class Upload:
 
 def upload(demo: Demo) -> Upload:
     """abalone.csv put under the monitored prefix, under a new key each run."""
-    rows = dataset.abalone_rows()
+    rows = dataset.abalone_rows(demo.datasets)
     print(f"    rows: {rows.origin}")
     key = f"{DATA_PREFIX}abalone-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.csv"
     with tempfile.TemporaryDirectory(prefix="demo-") as scratch:

@@ -30,7 +30,8 @@ def workspace(tmp_path_factory):
 def demo_environment(emulator, workspace):
     source = SHARED.as_uri() if SHARED.is_file() else CLOSED  # a local copy, or offline: never the network
     with pointed_at(emulator.endpoint, workspace, ABALONE_URL=source, TARGET="local"):
-        yield stages.Demo(AwsContext.from_environment(), build_dir=workspace / "build")
+        aws = AwsContext.from_environment()
+        yield stages.Demo(aws, build_dir=workspace / "build", datasets=workspace / "datasets")
 
 
 def run(emulator, workspace) -> str:
