@@ -1,8 +1,8 @@
 """One project as the product deploys it, in the local emulator: the portfolio published and deployed as
-`make package && make deploy` do, the project's stack created from the published product template (the
-stack Service Catalog launches), its feature group and flow, and the pipeline its build upserts (the seed's
-``build.py``, as the project's CodeBuild runs it). The end-to-end tests and the upload benchmark share it,
-so the benchmark measures exactly what the tests check."""
+`make package && make deploy` do, its feature group and flow, the project's stack created from the
+published product template (the stack Service Catalog launches), and the pipeline the project's own build
+upserts. The end-to-end tests and the upload benchmark share it, so the benchmark measures exactly what the
+tests check."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
@@ -21,8 +22,8 @@ from scripts.assemble import SourceLayout
 from scripts.aws import AwsContext
 from scripts.errors import KitError
 from scripts.local import ACCOUNT_ID
+from scripts.local.bootstrap import EXECUTION_ROLE
 from scripts.package import package
-from scripts.seed_build import SeedBuild
 from scripts.staging_bucket import staging_location
 from scripts.staging_policy import parse_publishers
 
@@ -44,12 +45,11 @@ class ProjectStackFailedError(KitError):
         )
 
 
-class SeedBuildFailedError(KitError):
-    def __init__(self, project_id: str, stderr: str) -> None:
-        last = (stderr.strip().splitlines() or ["no output"])[-1]
+class ProjectBuildFailedError(KitError):
+    def __init__(self, project_id: str, pipeline: str, stage: str) -> None:
         super().__init__(
-            f"the seed's build.py failed for project {project_id} ({last}): fix the seed's pipeline "
-            "definition, or run it with scripts.seed_build.SeedBuild to see its whole output"
+            f"the build of project {project_id} failed ({pipeline}, stage {stage}): its CodeBuild log, "
+            f"/aws/codebuild/{pipeline} in CloudWatch Logs, says why"
         )
 
 
@@ -163,32 +163,41 @@ def launch(endpoint: str, template_url: str, parameters: dict[str, str]) -> dict
 
 
 def create_project(endpoint: str, project_id: str, workspace: Path) -> dict[str, str]:
-    """The portfolio deployed (projects may read the default bucket), the project's stack, its feature
-    group (the abalone definition), its flow and its pipeline; the stack's outputs and ``group``, the
-    feature group's name."""
+    """The portfolio deployed (projects may read the default bucket), the feature group (the abalone
+    definition) and flow a data scientist prepares, the project's stack, and its pipeline as the project's
+    own build upserts it (CodePipeline runs once on creation: CodeBuild, the seed's tests, ``build.py``);
+    the stack's outputs and ``group``, the feature group's name."""
     package_and_deploy(endpoint, copy_kit(workspace / "kit"), workspace, DATA_BUCKETS=DEFAULT_BUCKET)
     manifest = json.loads((workspace / "build" / REGION / "manifest.json").read_text())
     parameters = project_parameters(project_id)
-    outputs = launch(endpoint, manifest["product_template_url"], parameters)
-    client(endpoint, "sagemaker").create_feature_group(
+    sagemaker = client(endpoint, "sagemaker")
+    sagemaker.create_feature_group(
         FeatureGroupName=parameters["FeatureGroupName"],
         OnlineStoreConfig={"EnableOnlineStore": True},
         OfflineStoreConfig={"S3StorageConfig": {"S3Uri": f"s3://{DEFAULT_BUCKET}/feature-store"}},
-        RoleArn=outputs["PipelineRoleArn"],
+        RoleArn=client(endpoint, "iam").get_role(RoleName=EXECUTION_ROLE)["Role"]["Arn"],
         **json.loads(FEATURE_GROUP.read_text()),
     )
     flow_key = parameters["DataWranglerFlowKey"]
     client(endpoint, "s3").put_object(Bucket=DEFAULT_BUCKET, Key=flow_key, Body=FLOW.read_bytes())
-    built = SeedBuild(
-        project_name=parameters["SageMakerProjectName"],
-        project_id=project_id,
-        pipeline_name=outputs["PipelineName"],
-        flow_url=f"s3://{DEFAULT_BUCKET}/{flow_key}",
-        feature_group=parameters["FeatureGroupName"],
-        role_arn=outputs["PipelineRoleArn"],
-        artifact_bucket=outputs["ArtifactsBucketName"],
-        processing_job_prefix=f"sagemaker-fsi-{project_id}",
-    ).run(endpoint, REGION, timeout=120)
-    if built.returncode:
-        raise SeedBuildFailedError(project_id, built.stderr)
+    outputs = launch(endpoint, manifest["product_template_url"], parameters)
+    wait_for_build(endpoint, project_id, outputs["BuildPipelineName"])
+    sagemaker.describe_pipeline(PipelineName=outputs["PipelineName"])
     return {**outputs, "group": parameters["FeatureGroupName"]}
+
+
+def wait_for_build(endpoint: str, project_id: str, build_pipeline: str, seconds: float = 180) -> None:
+    """Wait for the project's CodePipeline to run every stage; raise naming the stage that failed."""
+    codepipeline = client(endpoint, "codepipeline")
+    deadline = time.monotonic() + seconds
+    while True:
+        stages = codepipeline.get_pipeline_state(name=build_pipeline).get("stageStates", [])
+        states = {s["stageName"]: s.get("latestExecution", {}).get("status") for s in stages}
+        failed = [name for name, status in states.items() if status == "Failed"]
+        if failed:
+            raise ProjectBuildFailedError(project_id, build_pipeline, failed[0])
+        if stages and all(status == "Succeeded" for status in states.values()):
+            return
+        if time.monotonic() > deadline:
+            raise ProjectBuildFailedError(project_id, build_pipeline, f"none in {seconds:.0f} s: {states}")
+        time.sleep(0.2)

@@ -1,6 +1,7 @@
-"""The upload → pipeline chain when things go wrong, through what the product template deploys (the
-`project` fixture of test_upload_starts_pipeline: portfolio, project stack, feature group, the seed's
-pipeline):
+"""An upload starts the project's pipeline, through what the product template deploys: S3's EventBridge
+event → the project's rule → its FIFO ingestion queue → the seed's handler, run from the function's code
+zip as packaged and published (never imported from project-seed/) → StartPipelineExecution → 4,177 records;
+and the chain when things go wrong:
 
 - an event delivered twice starts one execution (the handler's ClientRequestToken is the event id);
 - a multipart upload is one object, one event, one execution over all of its parts;
@@ -8,7 +9,10 @@ pipeline):
   in the project's dead-letter queue once; `make redrive` replays it once the pipeline is back;
 - a function that takes its time never holds up the uploads that feed it.
 
-Each test uploads its own keys and tells its executions apart by their description (the object's URI).
+The portfolio is deployed as `make package && make deploy` deploy it; the project's stack is created
+directly from the published product template and its own CodePipeline build upserts the SageMaker pipeline
+(:func:`scripts.project_stack.create_project`). The first test counts every execution of the pipeline, so
+it runs first; the others upload their own keys and tell their executions apart by their description.
 """
 
 from __future__ import annotations
@@ -27,14 +31,82 @@ import pandas as pd
 import pytest
 
 from scripts import abalone
+from scripts.bench.pipeline import athena_count, offline_table
+from scripts.project_stack import DATA_PREFIX, DEFAULT_BUCKET, create_project
 from scripts.seed_build import SeedBuild
 from tests.conftest import PROJECT_ROOT
-from tests.local import test_upload_starts_pipeline as starts
 from tests.local.test_lambda_event_sources import queue_for_rule
 from tests.local.test_lambda_runtime import ROLE, code_zip, create
-from tests.local.test_upload_starts_pipeline import ABALONE_DATA, PROJECT, executions
 
-project = starts.project  # that module's fixture (portfolio, project stack, pipeline), one per module here
+ABALONE_DATA = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
+PROJECT = "p-upload000001"
+PREFIX = DATA_PREFIX
+
+pytestmark = pytest.mark.skipif(
+    not ABALONE_DATA.is_file(), reason="no copy of the public dataset beside the project"
+)
+
+
+@pytest.fixture(scope="module")
+def project(emulator, tmp_path_factory) -> dict[str, str]:
+    """The deployed portfolio, one project stack from the product template, its feature group and the
+    pipeline its build upserts (:func:`scripts.project_stack.create_project`); the stack's outputs, with
+    ``group`` (the feature group) and ``csv`` (abalone.csv, prepared)."""
+    workspace = tmp_path_factory.mktemp("upload")
+    outputs = create_project(emulator.endpoint, PROJECT, workspace)
+    csv = workspace / "abalone.csv"
+    abalone.write_prepared(abalone.read_raw(ABALONE_DATA), csv)
+    return {**outputs, "csv": str(csv)}
+
+
+def executions(emulator, pipeline: str) -> list[dict]:
+    return emulator.client("sagemaker").list_pipeline_executions(PipelineName=pipeline)[
+        "PipelineExecutionSummaries"
+    ]
+
+
+def settled(emulator, pipeline: str, count: int, seconds: float = 60) -> list[dict]:
+    """The pipeline's executions once ``count`` exist and none runs."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = executions(emulator, pipeline)
+        done = len(found) >= count and all(e["PipelineExecutionStatus"] not in ("Executing",) for e in found)
+        if done or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_an_upload_under_the_prefix_starts_one_execution_that_lands_every_record(emulator, project):
+    s3 = emulator.client("s3")
+    started = time.monotonic()
+    with open(project["csv"], "rb") as body:
+        s3.put_object(Bucket=DEFAULT_BUCKET, Key=f"{PREFIX}abalone.csv", Body=body.read())
+    assert time.monotonic() - started < 1
+
+    [execution] = settled(emulator, project["PipelineName"], 1)
+    assert execution["PipelineExecutionStatus"] == "Succeeded", execution
+    table = offline_table(emulator.client("sagemaker"), project["group"])
+    output = f"s3://{project['ArtifactsBucketName']}/athena/"
+    assert athena_count(emulator.client("athena"), table, output) == 4177
+    runtime = emulator.client("sagemaker-featurestore-runtime")
+    record = runtime.get_record(FeatureGroupName=project["group"], RecordIdentifierValueAsString="4176")
+    assert {"FeatureName": "record_id", "ValueAsString": "4176"} in record["Record"]
+
+    s3.put_object(Bucket=DEFAULT_BUCKET, Key="elsewhere/abalone.csv", Body=b"record_id\n1\n")
+    s3.put_object(Bucket=DEFAULT_BUCKET, Key=f"{PREFIX}notes.txt", Body=b"not a csv")
+    with open(project["csv"], "rb") as body:  # a second file, its key with a space, unicode and a +
+        s3.put_object(Bucket=DEFAULT_BUCKET, Key=f"{PREFIX}day 2 ü+1.csv", Body=body.read())
+
+    found = settled(emulator, project["PipelineName"], 2)
+    assert [e["PipelineExecutionStatus"] for e in found] == ["Succeeded", "Succeeded"]
+    # The text file's event was queued before the second file's, in the same message group, so it was
+    # handled first; the other prefix never matched the rule.
+    assert len(executions(emulator, project["PipelineName"])) == 2
+    parameters = emulator.client("sagemaker").list_pipeline_parameters_for_execution(
+        PipelineExecutionArn=found[0]["PipelineExecutionArn"]
+    )["PipelineParameters"]
+    assert {"Name": "InputDataUrl", "Value": f"s3://{DEFAULT_BUCKET}/{PREFIX}day 2 ü+1.csv"} in parameters
+
 
 needs_abalone = pytest.mark.skipif(
     not ABALONE_DATA.is_file(), reason="no copy of the public dataset beside the project"
@@ -360,7 +432,7 @@ def handler(event, context):
 
 def test_uploads_return_at_once_while_the_function_they_feed_sleeps(emulator):
     """test_s3_eventbridge times the upload that queues a slow function's event, which returns before the
-    function starts. Here uploads come while the function sleeps in the middle of an invocation: the
+    function  Here uploads come while the function sleeps in the middle of an invocation: the
     same bucket, rule, queue and function."""
     s3, events, awslambda = emulator.client("s3"), emulator.client("events"), emulator.client("lambda")
     s3.create_bucket(Bucket=SLOW_BUCKET)
