@@ -92,6 +92,23 @@ def test_a_fifo_queue_s_messages_are_handled_in_order_apart_from_the_sender(emul
     assert in_queue(sqs, url, until=0) == 0  # each deleted once its invocation returned
 
 
+def test_a_message_sent_while_a_poll_waits_for_in_flight_messages_is_handled_at_once(emulator):
+    """A message sent while the group's earlier one is in flight leaves a poll waiting for the visibility
+    timeout (a minute here); a message sent after both were handled must not wait for that poll."""
+    url, arn = queue(
+        emulator, "waits.fifo", FifoQueue="true", ContentBasedDeduplication="true", VisibilityTimeout=60
+    )
+    wire(emulator, "waits-consumer", arn, batch_size=1)
+    sqs = emulator.client("sqs")
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"name": "slow", "sleep": 1}), MessageGroupId="g")
+    time.sleep(0.3)  # the slow message is in flight: this one's poll finds the group blocked
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"name": "blocked"}), MessageGroupId="g")
+    assert handled(emulator, "waits-consumer", 2) == ["blocked-1", "slow-1"]
+
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"name": "later"}), MessageGroupId="g")
+    assert "later-1" in handled(emulator, "waits-consumer", 3, seconds=10)
+
+
 def in_queue(sqs, url: str, until: int, seconds: float = 5) -> int:
     """Messages in the queue, visible or in flight, once they are ``until`` (or after ``seconds``)."""
     deadline = time.monotonic() + seconds

@@ -12,23 +12,27 @@ become visible again after the visibility timeout, when the poller looks again; 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from scripts.local import concurrency
 
 from . import runtime
 
-_scheduled: dict[tuple[str, str, str], int] = {}
-"""Queues (account, region, name) whose poll is scheduled and not yet run, with the generation it belongs to
-(a reset cancels it: a queue of the same name afterwards gets its own)."""
+_scheduled: dict[tuple[str, str, str], tuple[int, float]] = {}
+"""Queues (account, region, name) whose next poll is scheduled and not yet run: the generation it belongs to
+(a reset cancels it: a queue of the same name afterwards gets its own) and when it is due."""
 
 
 def poll_soon(queue: Any, seconds: float = 0) -> None:
-    """Poll ``queue``'s mappings ``seconds`` from now (once, however many messages arrive meanwhile)."""
+    """Poll ``queue``'s mappings ``seconds`` from now, unless a poll is already due by then (a message that
+    arrives while a later poll waits for in-flight messages to come back is polled for at once)."""
     key = (queue.account_id, queue.region, queue.name)
-    if _scheduled.get(key) == concurrency.generation():
+    due = time.monotonic() + seconds
+    generation, scheduled_for = _scheduled.get(key, (None, float("inf")))
+    if generation == concurrency.generation() and scheduled_for <= due:
         return
-    _scheduled[key] = concurrency.generation()
+    _scheduled[key] = (concurrency.generation(), due)
     concurrency.after(seconds, _poll, key)
 
 
