@@ -24,6 +24,7 @@ from scripts.errors import KitError
 from scripts.local import ACCOUNT_ID
 from scripts.local.bootstrap import EXECUTION_ROLE
 from scripts.package import package
+from scripts.project_build import build_state
 from scripts.staging_bucket import staging_location
 from scripts.staging_policy import parse_publishers
 
@@ -191,13 +192,13 @@ def wait_for_build(endpoint: str, project_id: str, build_pipeline: str, seconds:
     codepipeline = client(endpoint, "codepipeline")
     deadline = time.monotonic() + seconds
     while True:
-        stages = codepipeline.get_pipeline_state(name=build_pipeline).get("stageStates", [])
-        states = {s["stageName"]: s.get("latestExecution", {}).get("status") for s in stages}
-        failed = [name for name, status in states.items() if status == "Failed"]
-        if failed:
-            raise ProjectBuildFailedError(project_id, build_pipeline, failed[0])
-        if stages and all(status == "Succeeded" for status in states.values()):
+        state = build_state(codepipeline, build_pipeline)
+        if state.failed_stage:
+            raise ProjectBuildFailedError(project_id, build_pipeline, state.failed_stage)
+        if state.succeeded:
             return
         if time.monotonic() > deadline:
-            raise ProjectBuildFailedError(project_id, build_pipeline, f"none in {seconds:.0f} s: {states}")
+            raise ProjectBuildFailedError(
+                project_id, build_pipeline, f"none in {seconds:.0f} s: {state.describe()}"
+            )
         time.sleep(0.2)

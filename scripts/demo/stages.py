@@ -6,17 +6,16 @@ import json
 import os
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
 
-from scripts import PROJECT_ROOT, abalone, dataset, deploy, package
+from scripts import PROJECT_ROOT, abalone, dataset, deploy, offline_store, package
 from scripts.aws import AwsContext
-from scripts.bench.pipeline import offline_table
 from scripts.errors import KitError
 from scripts.execution_role import studio_execution_role
+from scripts.project_build import build_state
 
 from .progress import wait_for
 
@@ -167,14 +166,12 @@ def build(demo: Demo, outputs: dict[str, str]) -> str:
     name = outputs["BuildPipelineName"]
 
     def built() -> tuple[str | None, str]:
-        stages = codepipeline.get_pipeline_state(name=name).get("stageStates", [])
-        seen = ", ".join(
-            f"{s['stageName']} {s.get('latestExecution', {}).get('status', 'not started')}" for s in stages
-        )
-        if any(s.get("latestExecution", {}).get("status") == "Failed" for s in stages):
-            raise DemoError(f"the project's build pipeline {name} failed ({seen}): see its CodeBuild log")
-        done = stages and all(s.get("latestExecution", {}).get("status") == "Succeeded" for s in stages)
-        return (outputs["PipelineName"] if done else None), f"{name}: {seen or 'starting'}"
+        state = build_state(codepipeline, name)
+        if state.failed_stage:
+            raise DemoError(
+                f"the project's build pipeline {name} failed ({state.describe()}): see its CodeBuild log"
+            )
+        return (outputs["PipelineName"] if state.succeeded else None), f"{name}: {state.describe()}"
 
     pipeline = wait_for(f"the build of {name}", built, BUILD_SECONDS, interval=1)
     sagemaker.describe_pipeline(PipelineName=pipeline)
@@ -249,11 +246,14 @@ def query(demo: Demo) -> Features:
     sagemaker = demo.aws.client("sagemaker")
     described = sagemaker.describe_feature_group(FeatureGroupName=FEATURE_GROUP)
     record, event_time = described["RecordIdentifierFeatureName"], described["EventTimeFeatureName"]
-    table = offline_table(sagemaker, FEATURE_GROUP)
+    table = offline_store.offline_table(sagemaker, FEATURE_GROUP)
     output = f"s3://{demo.bucket}/athena-results/demo/"
-    [[rows, records]] = _athena(demo, f"SELECT count(*), count(DISTINCT {record}) FROM {table}", output)[1]
-    header, sample = _athena(
-        demo,
+    athena = demo.aws.client("athena")
+    [[rows, records]] = offline_store.query(
+        athena, f"SELECT count(*), count(DISTINCT {record}) FROM {table}", output
+    )[1]
+    header, sample = offline_store.query(
+        athena,
         f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {record} ORDER BY {event_time} DESC, "
         f"api_invocation_time DESC, write_time DESC) AS latest FROM {table}) "
         f"WHERE latest = 1 AND NOT is_deleted ORDER BY {record} LIMIT 3",
@@ -263,25 +263,3 @@ def query(demo: Demo) -> Features:
     return Features(
         table, int(rows), int(records), columns, [dict(zip(header, row, strict=True)) for row in sample]
     )
-
-
-def _athena(demo: Demo, sql: str, output: str) -> tuple[list[str], list[list[str]]]:
-    athena = demo.aws.client("athena")
-    query_id = athena.start_query_execution(QueryString=sql, ResultConfiguration={"OutputLocation": output})[
-        "QueryExecutionId"
-    ]
-    while (status := athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"])[
-        "State"
-    ] in (
-        "QUEUED",
-        "RUNNING",
-    ):
-        time.sleep(0.1)
-    if status["State"] != "SUCCEEDED":
-        raise DemoError(
-            f"Athena query {status['State']}: {status.get('StateChangeReason', 'no reason given')}"
-        )
-    result = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]
-    header = [c["Name"] for c in result["ResultSetMetadata"]["ColumnInfo"]]
-    rows = [[cell.get("VarCharValue", "") for cell in row["Data"]] for row in result["Rows"][1:]]
-    return header, rows
