@@ -31,6 +31,7 @@ from scripts import PROJECT_ROOT, abalone
 from scripts.bench.flow_runner import SHARED_ABALONE, abalone_frame
 from scripts.local import ACCOUNT_ID
 from scripts.local.process import Emulator, free_port
+from scripts.offline_store import count, offline_table
 from scripts.seed_build import SeedBuild
 
 REGION = "us-east-1"
@@ -197,28 +198,9 @@ def store_seconds(line: str) -> tuple[float, float, float]:
     return check, offline, online
 
 
-def offline_table(sagemaker, group: str) -> str:
-    """The Athena table of ``group``'s offline store, quoted for a query."""
-    described = sagemaker.describe_feature_group(FeatureGroupName=group)
-    catalog = described["OfflineStoreConfig"]["DataCatalogConfig"]
-    return f'"{catalog["Database"]}"."{catalog["TableName"]}"'
-
-
 def athena_count(athena, table: str, output: str) -> int:
-    """The rows Athena counts in ``table``, its results written under ``output`` (an S3 URI)."""
-    query_id = athena.start_query_execution(
-        QueryString=f"SELECT count(*) FROM {table}", ResultConfiguration={"OutputLocation": output}
-    )["QueryExecutionId"]
-    while True:
-        status = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
-        if status["State"] not in ("QUEUED", "RUNNING"):
-            break
-        time.sleep(0.01)
-    if status["State"] != "SUCCEEDED":
-        reason = status.get("StateChangeReason", "no reason given")
-        raise SystemExit(f"the Athena count over {table} ended {status['State']} ({reason})")
-    rows = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
-    return int(rows[1]["Data"][0]["VarCharValue"])
+    """The rows Athena counts in ``table``, polled tightly: the benchmarks time when rows become queryable."""
+    return count(athena, table, output, interval=0.01)
 
 
 def _flow_alone(csv: Path, out: Path) -> float:

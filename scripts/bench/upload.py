@@ -26,8 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from scripts.bench.pipeline import athena_count, offline_table, prepared_abalone
+from scripts.bench.pipeline import athena_count, prepared_abalone
 from scripts.local.process import Emulator, free_port
+from scripts.offline_store import offline_table
 from scripts.project_stack import DATA_PREFIX, DEFAULT_BUCKET, REGION, client, create_project
 
 ROUNDS = 3

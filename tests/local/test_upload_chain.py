@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 
 from scripts import abalone
-from scripts.bench.pipeline import athena_count, offline_table
+from scripts.offline_store import count, offline_table
 from scripts.project_stack import DATA_PREFIX, DEFAULT_BUCKET, create_project
 from scripts.seed_build import SeedBuild
 from tests.conftest import PROJECT_ROOT
@@ -87,7 +87,7 @@ def test_an_upload_under_the_prefix_starts_one_execution_that_lands_every_record
     assert execution["PipelineExecutionStatus"] == "Succeeded", execution
     table = offline_table(emulator.client("sagemaker"), project["group"])
     output = f"s3://{project['ArtifactsBucketName']}/athena/"
-    assert athena_count(emulator.client("athena"), table, output) == 4177
+    assert count(emulator.client("athena"), table, output) == 4177
     runtime = emulator.client("sagemaker-featurestore-runtime")
     record = runtime.get_record(FeatureGroupName=project["group"], RecordIdentifierValueAsString="4176")
     assert {"FeatureName": "record_id", "ValueAsString": "4176"} in record["Record"]
