@@ -19,10 +19,37 @@ import numpy as np
 import pandas as pd
 
 from scripts import PROJECT_ROOT
+from scripts.flow.authoring import FlowBuilder
 
 DATASET = PROJECT_ROOT / "data" / "abalone.dataset.json"
+PREPARED_FILE = "abalone.csv"
 RECORD_ID = "record_id"
 RECORD_TIME = "record_time"
+MEASUREMENTS = (
+    "length",
+    "diameter",
+    "height",
+    "whole_weight",
+    "shucked_weight",
+    "viscera_weight",
+    "shell_weight",
+)
+SCALE_MEASUREMENTS = f"""import pandas as pd
+from sklearn.preprocessing import StandardScaler
+
+# Scale the seven measurements only: record_id, sex, rings and record_time pass through unchanged.
+measurements = {list(MEASUREMENTS)}
+df_scaled = pd.DataFrame(StandardScaler().fit_transform(df[measurements].to_numpy()), columns=measurements)
+df = pd.concat((df_scaled, df.drop(columns=measurements)), axis=1)"""
+EVENT_TIME_LAST = """# record_time is the event time Feature Store keeps with each record. It comes from the
+# data (abalone.csv), never from the clock, so ingesting the same file again writes the same records.
+if df['record_time'].isnull().any():
+    raise ValueError(
+        'record_time is empty or not a number in some rows: every row of abalone.csv needs its event time'
+    )
+
+# The one-hot columns were appended after it: put record_time last again, as the feature group lists it.
+df = df[[column for column in df.columns if column != 'record_time'] + ['record_time']]"""
 
 
 @cache
@@ -38,6 +65,31 @@ def columns() -> list[str]:
 def record_time() -> float:
     """The event time of every prepared row, in epoch seconds."""
     return float(metadata()["prepared_file"]["record_time"]["value"])
+
+
+def prepared_schema() -> dict[str, str]:
+    """The prepared file's columns and their Data Wrangler types."""
+    kinds = {"string": "string", "float": "float", "long": "long"}
+    return {
+        RECORD_ID: "long",
+        **{column["name"]: kinds[column["type"]] for column in metadata()["columns"]},
+        RECORD_TIME: "float",
+    }
+
+
+def flow(source_uri: str) -> FlowBuilder:
+    """The abalone flow, written from code: ``abalone.csv`` cast to its types, the measurements scaled,
+    ``sex`` one-hot encoded, ``record_time`` checked and put last, as ``data/abalone.fg.json`` lists the
+    features. ``source_uri`` is where the file is in S3 (only Studio reads it: a processing job is given
+    the file as the input named ``abalone.csv``). The one-hot encoder is fitted when the flow runs."""
+    return (
+        FlowBuilder("abalone")
+        .csv_source(PREPARED_FILE, source_uri)
+        .cast(prepared_schema())
+        .custom_pandas(SCALE_MEASUREMENTS)
+        .one_hot_encode("sex")
+        .custom_pandas(EVENT_TIME_LAST)
+    )
 
 
 def read_raw(path: str | Path) -> pd.DataFrame:
