@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from scripts.demo.progress import StageFailedError, Stages, WaitedTooLongError, wait_for
+from scripts.demo.progress import StageFailedError, Stages
 from scripts.errors import KitError
+from scripts.follow import WaitedTooLongError, wait_for
 
 
 def test_a_stage_is_timed_and_a_failure_names_its_stage(capsys):

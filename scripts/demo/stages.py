@@ -11,21 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
 
-from scripts import PROJECT_ROOT, abalone, dataset, deploy, offline_store, package
+from scripts import PROJECT_ROOT, abalone, dataset, deploy, follow, offline_store, package
 from scripts.aws import AwsContext
 from scripts.errors import KitError
 from scripts.execution_role import studio_execution_role
-from scripts.project_build import build_state
-
-from .progress import wait_for
+from scripts.follow import wait_for
 
 PROJECT_NAME = "fs-ingestion-demo"
 FEATURE_GROUP = "abalone-demo"
 FLOW_KEY = "feature-store-ingestion/flows/abalone.flow"
 DATA_PREFIX = "feature-store-ingestion/incoming/"
-PROJECT_SECONDS = 300
-BUILD_SECONDS = 600
-EXECUTION_SECONDS = 900
 
 
 class DemoError(KitError):
@@ -100,19 +95,12 @@ def project(demo: Demo) -> dict[str, str]:
         if existing:
             print(f"    {PROJECT_NAME} is {existing[0]['ProjectStatus']}: deleting it to start again")
             sagemaker.delete_project(ProjectName=PROJECT_NAME)
-            wait_for(f"project {PROJECT_NAME} being deleted", lambda: _gone(sagemaker), PROJECT_SECONDS)
+            wait_for(
+                f"project {PROJECT_NAME} being deleted", lambda: _gone(sagemaker), follow.PROJECT_SECONDS
+            )
         _create_project(demo)
 
-    def completed() -> tuple[dict | None, str]:
-        described = sagemaker.describe_project(ProjectName=PROJECT_NAME)
-        status = described["ProjectStatus"]
-        if status == "CreateFailed":
-            details = described.get("ServiceCatalogProvisionedProductDetails", {})
-            reason = details.get("ProvisionedProductStatusMessage") or "see DescribeProject"
-            raise DemoError(f"project {PROJECT_NAME} failed: {reason}")
-        return (described if status == "CreateCompleted" else None), f"project {PROJECT_NAME}: {status}"
-
-    wait_for(f"project {PROJECT_NAME} being created", completed, PROJECT_SECONDS)
+    follow.project_created(sagemaker, PROJECT_NAME)
     outputs = project_outputs(demo)
     print(f"    project id {outputs['project_id']}, stack {outputs['stack']}")
     return outputs
@@ -162,19 +150,9 @@ def _create_project(demo: Demo) -> None:
 
 def build(demo: Demo, outputs: dict[str, str]) -> str:
     """Wait for the project's CodePipeline to build the seed and its SageMaker pipeline to exist."""
-    codepipeline, sagemaker = demo.aws.client("codepipeline"), demo.aws.client("sagemaker")
-    name = outputs["BuildPipelineName"]
-
-    def built() -> tuple[str | None, str]:
-        state = build_state(codepipeline, name)
-        if state.failed_stage:
-            raise DemoError(
-                f"the project's build pipeline {name} failed ({state.describe()}): see its CodeBuild log"
-            )
-        return (outputs["PipelineName"] if state.succeeded else None), f"{name}: {state.describe()}"
-
-    pipeline = wait_for(f"the build of {name}", built, BUILD_SECONDS, interval=1)
-    sagemaker.describe_pipeline(PipelineName=pipeline)
+    follow.project_build(demo.aws.client("codepipeline"), outputs["BuildPipelineName"])
+    pipeline = outputs["PipelineName"]
+    demo.aws.client("sagemaker").describe_pipeline(PipelineName=pipeline)
     print(f"    SageMaker pipeline {pipeline} upserted by the build")
     return pipeline
 
@@ -201,33 +179,8 @@ def upload(demo: Demo) -> Upload:
 def execution(demo: Demo, pipeline: str, uri: str) -> str:
     """Follow the execution the upload started (its description is the object's URI) to its end."""
     sagemaker = demo.aws.client("sagemaker")
-
-    def started() -> tuple[str | None, str]:
-        for summary in sagemaker.list_pipeline_executions(PipelineName=pipeline)[
-            "PipelineExecutionSummaries"
-        ]:
-            arn = summary["PipelineExecutionArn"]
-            if (
-                sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn).get(
-                    "PipelineExecutionDescription"
-                )
-                == uri
-            ):
-                return arn, "execution started"
-        return None, "waiting for the upload's event to start the pipeline"
-
-    arn = wait_for("an execution for the upload", started, 120, interval=0.2)
-
-    def finished() -> tuple[str | None, str]:
-        status = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"]
-        steps = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
-        seen = ", ".join(f"{s['StepName']} {s['StepStatus']}" for s in steps) or "no step yet"
-        if status in ("Failed", "Stopped"):
-            reasons = "; ".join(s.get("FailureReason", "") for s in steps if s.get("FailureReason"))
-            raise DemoError(f"execution {arn} {status}: {reasons or 'see ListPipelineExecutionSteps'}")
-        return (status if status == "Succeeded" else None), f"{status}: {seen}"
-
-    wait_for(f"execution {arn}", finished, EXECUTION_SECONDS, interval=0.5)
+    arn = follow.upload_execution(sagemaker, pipeline, uri)
+    follow.execution_succeeded(sagemaker, arn)
     return arn
 
 
