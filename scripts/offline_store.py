@@ -33,10 +33,14 @@ def query(athena, sql: str, output: str, interval: float = 0.1) -> tuple[list[st
         time.sleep(interval)
     if status["State"] != "SUCCEEDED":
         raise AthenaQueryFailedError(status["State"], status.get("StateChangeReason", "no reason given"), sql)
-    result = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]
-    header = [column["Name"] for column in result["ResultSetMetadata"]["ColumnInfo"]]
-    rows = [[cell.get("VarCharValue", "") for cell in row["Data"]] for row in result["Rows"][1:]]
-    return header, rows
+    pages = athena.get_paginator("get_query_results").paginate(QueryExecutionId=query_id)
+    header: list[str] = []
+    rows: list[list[str]] = []
+    for page in pages:  # 1,000 rows a page; the first row of the first page is the header
+        result = page["ResultSet"]
+        header = header or [column["Name"] for column in result["ResultSetMetadata"]["ColumnInfo"]]
+        rows.extend([cell.get("VarCharValue", "") for cell in row["Data"]] for row in result["Rows"])
+    return header, rows[1:]
 
 
 def count(athena, table: str, output: str, interval: float = 0.1) -> int:
