@@ -1,7 +1,8 @@
 """The abalone dataset for the demo and the notebooks: UCI's file, downloaded once from the address
-``data/abalone.dataset.json`` gives and kept in ``.cache/datasets/`` only when its SHA-256 is the one recorded
-there; made-up rows of the same shape (:func:`scripts.abalone.generate`) when it cannot be had (no network,
-a changed file). ``ABALONE_URL`` replaces the address (a mirror, a ``file://`` copy)."""
+``data/abalone.dataset.json`` gives and kept in ``.cache/datasets/`` (or ``DATASET_CACHE``) only when its
+SHA-256 is the one recorded there; made-up rows of the same shape (:func:`scripts.abalone.generate`) when
+it cannot be had (no network, a changed file). ``ABALONE_URL`` replaces the address (a mirror, a
+``file://`` copy)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pandas as pd
 from scripts import PROJECT_ROOT, abalone
 
 CACHE = PROJECT_ROOT / ".cache" / "datasets"
+CACHE_VARIABLE = "DATASET_CACHE"
 URL_VARIABLE = "ABALONE_URL"
 TIMEOUT_SECONDS = 15
 
@@ -28,7 +30,10 @@ class Rows:
     """Where the rows come from, for a person to read ("downloaded from …", "generated: …")."""
 
 
-def abalone_rows(cache: Path = CACHE) -> Rows:
+def abalone_rows(cache: Path | None = None) -> Rows:
+    """The rows: cached in ``cache`` (default: ``DATASET_CACHE``, else ``.cache/datasets/``), downloaded
+    there, or made up."""
+    cache = cache or Path(os.environ.get(CACHE_VARIABLE) or CACHE)
     source = abalone.metadata()["source"]
     url = os.environ.get(URL_VARIABLE) or source["urls"][0]
     cached = cache / "abalone.data"
