@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 VENV_CHECKOV := .venv-checkov
+VENV_JUPYTER := .venv-jupyter
 PY := $(VENV)/bin/python
 SEED_DIR := project-seed/s3-fs-ingestion
 MOTO_SUITES := .cache/moto-suites/fetched
@@ -30,7 +31,7 @@ export LOCAL_PORT ?= 4599
 ON_TARGET := $(PY) -m scripts.target run
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint package deploy destroy redrive demo test bench seed-lock env local-up local-down local-status clean
+.PHONY: help install lint package deploy destroy redrive demo notebooks test bench seed-lock env local-up local-down local-status clean
 
 help: ## Show targets and variables
 	@echo "Targets:"
@@ -74,13 +75,19 @@ $(VENV_CHECKOV)/.installed: requirements-checkov.txt constraints-checkov.txt
 	$(VENV_CHECKOV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt -c constraints-checkov.txt
 	touch $@
 
+$(VENV_JUPYTER)/.installed: requirements-jupyter.txt constraints-jupyter.txt
+	@echo "Creating $(VENV_JUPYTER) for JupyterLab (make notebooks; the kernel is .venv's) (about a minute, once)"
+	$(PYTHON) -m venv $(VENV_JUPYTER)
+	$(VENV_JUPYTER)/bin/pip install --quiet --disable-pip-version-check -r requirements-jupyter.txt -c constraints-jupyter.txt
+	touch $@
+
 # moto's own test suites for the fidelity gate (make test): its pinned source distribution, checked against
 # its hash, unpacked once per moto version into .cache/moto-suites/.
 $(MOTO_SUITES): requirements-moto-suites.txt $(VENV)/.installed
 	$(PY) -m scripts.fidelity.suites
 	touch $@
 
-install: $(VENV)/.installed $(VENV_CHECKOV)/.installed $(MOTO_SUITES) ## Create .venv and .venv-checkov from pinned versions, fetch moto's suites
+install: $(VENV)/.installed $(VENV_CHECKOV)/.installed $(VENV_JUPYTER)/.installed $(MOTO_SUITES) ## Create the virtual environments from pinned versions, fetch moto's suites
 
 lint: install ## ruff, cfn-lint, parliament (IAM policies) and checkov
 	$(VENV)/bin/ruff check .
@@ -103,6 +110,9 @@ redrive: install ## Replay a project's dead-letter queue into its ingestion queu
 
 demo: install ## The whole product end to end: deploy, a project, its build, an upload, its features
 	@$(ON_TARGET) scripts.demo
+
+notebooks: install ## Open the walkthrough notebooks in JupyterLab, pointed at the target (the emulator: published first)
+	@$(ON_TARGET) scripts.notebooks lab
 
 env: install ## Print the exports that point a shell, a notebook or the AWS CLI at the target
 	@$(PY) -m scripts.target env
@@ -132,5 +142,5 @@ seed-lock: install ## Regenerate project-seed/.../requirements.lock from require
 
 clean: ## Stop the local emulator, remove build output, virtual environments and fetched suites
 	@if [ -x $(PY) ]; then $(PY) -m scripts.local down; fi
-	rm -rf build $(VENV) $(VENV_CHECKOV) .cache .pytest_cache .ruff_cache
+	rm -rf build $(VENV) $(VENV_CHECKOV) $(VENV_JUPYTER) .cache .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -18,6 +18,7 @@ NOT_SOURCES = (
     ".git",
     ".venv",
     ".venv-checkov",
+    ".venv-jupyter",
     ".cache",
     "build",
     "__pycache__",
