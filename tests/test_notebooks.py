@@ -95,3 +95,17 @@ def wait_for_json(url: str, server: subprocess.Popen, seconds: float = 60) -> di
             assert server.poll() is None, server.stderr.read().decode()[-2000:]
             assert time.monotonic() < deadline, f"JupyterLab did not answer {url} in {seconds:.0f} s"
             time.sleep(0.2)
+
+
+def test_studio_installs_the_versions_the_tests_ran():
+    """notebooks/requirements.txt (for a Studio kernel) pins what constraints.txt pins for .venv."""
+    pins = dict(
+        line.split("==")
+        for line in (NOTEBOOK_DIR.parent / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    for path in (NOTEBOOK_DIR / "requirements.txt", NOTEBOOK_DIR.parent / "requirements.txt"):
+        for line in path.read_text().splitlines():
+            if "==" in line and not line.startswith("#"):
+                name, version = line.split("==")
+                assert pins[name] == version, f"{path.name}: {line} but constraints.txt has {pins[name]}"

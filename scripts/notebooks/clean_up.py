@@ -19,6 +19,14 @@ from scripts.notebooks.environment import Environment
 DELETE_SECONDS = 300
 
 
+class ProjectNotDeletedError(KitError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"project {name} could not be deleted (DeleteFailed): DescribeProject and its stack's events "
+            "say why; fix that, then run this notebook again"
+        )
+
+
 @dataclass(frozen=True)
 class Project:
     name: str
@@ -147,11 +155,3 @@ def delete_portfolio(env: Environment, stack: str) -> bool:
         return False
     Deployer(cloudformation).delete(stack)
     return True
-
-
-class ProjectNotDeletedError(KitError):
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            f"project {name} could not be deleted (DeleteFailed): DescribeProject and its stack's events "
-            "say why; fix that, then run this notebook again"
-        )
