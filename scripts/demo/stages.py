@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from unittest import mock
 
-from scripts import PROJECT_ROOT, abalone, dataset, deploy, follow, offline_store, package
+from scripts import PROJECT_ROOT, abalone, dataset, deploy, follow, offline_store
 from scripts.aws import AwsContext
 from scripts.errors import KitError
 from scripts.execution_role import studio_execution_role
 from scripts.follow import wait_for
+from scripts.publish import publish as publish_kit
 
 PROJECT_NAME = "fs-ingestion-demo"
 FEATURE_GROUP = "abalone-demo"
@@ -45,9 +44,7 @@ class Demo:
 
 def publish(demo: Demo) -> None:
     """`make package` then `make deploy`, in this process."""
-    for job in (package.main, deploy.main):
-        with mock.patch.object(sys, "argv", [job.__module__, "--build-dir", str(demo.build_dir)]):
-            job()
+    publish_kit(demo.build_dir)
 
 
 def feature_group(demo: Demo) -> str:

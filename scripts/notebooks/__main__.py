@@ -13,19 +13,19 @@ import os
 import sys
 import time
 from pathlib import Path
-from unittest import mock
 
-from scripts import PROJECT_ROOT, deploy, package
+from scripts import PROJECT_ROOT, deploy
 from scripts.aws import AwsContext
 from scripts.destroy import live_stack_id
 from scripts.errors import run_main
 from scripts.notebooks.execute import NOTEBOOK_DIR, QUIET, WALKTHROUGH, execute
+from scripts.publish import publish
 
 JUPYTER_VENV = PROJECT_ROOT / ".venv-jupyter"
 JUPYTER_PATH = PROJECT_ROOT / "build" / "jupyter"
 
 
-def publish_if_missing() -> None:
+def publish_if_missing(build_dir: Path = PROJECT_ROOT / "build") -> None:
     """On an emulator, the portfolio as ``make package && make deploy`` make it, unless it is deployed."""
     if not os.environ.get("AWS_ENDPOINT_URL"):
         return  # AWS: publishing is the platform engineer's step, never a side effect of opening notebooks
@@ -34,9 +34,7 @@ def publish_if_missing() -> None:
         print(f"The project template is published (stack {stack})", flush=True)
         return
     print("The emulator has no project template yet: publishing it (make package && make deploy)", flush=True)
-    for job in (package.main, deploy.main):
-        with mock.patch.object(sys, "argv", [job.__module__]):
-            job()
+    publish(build_dir)
 
 
 def kernel_spec(jupyter_path: Path) -> Path:

@@ -5,14 +5,17 @@ said and, through the emulator's APIs, what they did."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 
 import pytest
 
 from scripts import abalone, offline_store
+from scripts.notebooks.__main__ import publish_if_missing
 from scripts.notebooks.execute import NotebookFailedError, execute, text_outputs
-from scripts.project_stack import DEFAULT_BUCKET, copy_kit, emulator_environment, package_and_deploy
+from scripts.project_stack import DEFAULT_BUCKET, emulator_environment, pointed_at
 from tests.conftest import PROJECT_ROOT
 
 SHARED = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
@@ -28,10 +31,27 @@ def workspace(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def kernel_environment(emulator, workspace) -> dict[str, str]:
+def published(emulator, workspace) -> list[str]:
+    """The template published as `make notebooks` publishes it into an empty emulator, then asked again."""
+    said = []
+    for _ in range(2):
+        output = io.StringIO()
+        with pointed_at(emulator.endpoint, workspace), contextlib.redirect_stdout(output):
+            publish_if_missing(workspace / "build")
+        said.append(output.getvalue())
+    return said
+
+
+def test_make_notebooks_publishes_the_template_into_an_empty_emulator_once(published):
+    assert published[0].startswith("The emulator has no project template yet: publishing it")
+    assert "CREATE_COMPLETE" in published[0]
+    assert published[1] == "The project template is published (stack sagemaker-fs-ingestion-portfolio)\n"
+
+
+@pytest.fixture(scope="module")
+def kernel_environment(emulator, workspace, published) -> dict[str, str]:
     """What `make notebooks` gives the kernel (the emulator's variables), plus a work folder and dataset
     cache of the test's own, and the dataset from a local copy, or offline: never the network."""
-    package_and_deploy(emulator.endpoint, copy_kit(workspace / "kit"), workspace, DATA_BUCKETS=DEFAULT_BUCKET)
     return {
         **emulator_environment(emulator.endpoint, workspace),
         "AWS_PROFILE": "",
