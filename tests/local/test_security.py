@@ -479,16 +479,23 @@ def test_the_boundary_allows_every_request_a_project_role_is_granted(emulator, p
                 statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             )
             context = _context_meeting(statement.get("Condition", {}))
-            for action in actions:
-                for resource in resources:
-                    result = simulate(
-                        emulator, role(PROJECT_A, suffix), action, _concrete(resource), context=context
-                    )
-                    assert result["EvalDecision"] == "allowed", (
-                        statement.get("Sid"),
-                        action,
-                        resource,
-                        result,
-                    )
-                    checked += 1
+            # One simulation of the statement: every action on every resource, each with its own result.
+            results = iam.simulate_principal_policy(
+                PolicySourceArn=role(PROJECT_A, suffix),
+                ActionNames=actions,
+                ResourceArns=[_concrete(resource) for resource in resources],
+                ContextEntries=[
+                    {"ContextKeyName": key, "ContextKeyValues": [value], "ContextKeyType": "string"}
+                    for key, value in context.items()
+                ],
+            )["EvaluationResults"]
+            assert len(results) == len(actions) * len(resources)
+            for result in results:
+                assert result["EvalDecision"] == "allowed", (
+                    statement.get("Sid"),
+                    result["EvalActionName"],
+                    result["EvalResourceName"],
+                    result,
+                )
+            checked += len(results)
     assert checked, f"{name} has no inline statement"
