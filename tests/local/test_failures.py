@@ -104,7 +104,8 @@ def test_a_client_with_its_usual_retries_fails_at_once(emulator, retries):
     servicecatalog = client(emulator, "servicecatalog", retries=retries)
     error, metadata, seconds = failure(servicecatalog.list_tag_options)
     assert (error["Code"], metadata["RetryAttempts"]) == ("NotImplemented", 0)
-    assert seconds < 1
+    # No backoff either (retries would wait about 7 s in all); a loaded machine may take a second to answer.
+    assert seconds < 5
 
 
 def test_botocore_retries_none_of_the_answers_the_emulator_gives():
