@@ -37,57 +37,30 @@ BUILD or POST_BUILD still runs UPLOAD_ARTIFACTS.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import fnmatch
-import io
 import os
-import re
-import shlex
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
-import zipfile
 from datetime import UTC, datetime
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
 from moto.core.utils import iso_8601_datetime_with_milliseconds
 from moto.logs.models import logs_backends
 from moto.utilities.utils import get_partition
 
-from scripts.local import concurrency, endpoint, s3_objects
+from scripts.local import concurrency, s3_objects
+
+from . import environment, install_check, shell, sources
+from .errors import BuildError
 
 COMMAND_PHASES = ("INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD")
 DEFAULT_PROVISIONING_SECONDS = 0.3
 FINISHED = ("SUCCEEDED", "FAILED", "FAULT", "TIMED_OUT", "STOPPED")
-
-
-_running: set[subprocess.Popen] = set()
-"""Builds' shells now running, killed when the emulator exits."""
-
-
-@atexit.register
-def _kill_running() -> None:
-    for process in list(_running):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-class BuildError(Exception):
-    """A phase failed; the message is the phase context's."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # -- the interface ----------------------------------------------------------------------------------
@@ -331,10 +304,8 @@ class Build:
             concurrency.wait(self.done, 10, self.generation)
 
     def _kill(self) -> None:
-        process = self.process
-        if process is not None and process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+        if self.process is not None:
+            shell.kill(self.process)
 
     # -- the run (its own thread)
 
@@ -387,9 +358,12 @@ class Build:
             self._end("SUCCEEDED")
             self._begin("DOWNLOAD_SOURCE")
             try:
-                archive, files = self._source()
+                source = sources.fetch(
+                    self.account, self.region, self.project, self.given_source, self.source_version
+                )
             except BuildError as error:
                 return self._fail_phase(error, "FAILED")
+            self.resolved_version = source.resolved_version
         timeout = float(
             variables.get("LOCAL_CODEBUILD_TIMEOUT_SECONDS")
             or os.environ.get("LOCAL_CODEBUILD_TIMEOUT_SECONDS")
@@ -397,15 +371,17 @@ class Build:
         )
         self.deadline = time.monotonic() + timeout
         try:
-            _unpack(source_dir, archive, files)
-            spec = self._buildspec(source_dir)
+            sources.unpack(source_dir, source)
+            spec = sources.buildspec(
+                source_dir, self.buildspec_override or (self.project.get("source") or {}).get("buildspec")
+            )
         except BuildError as error:
             with self._locked():
                 return self._fail_phase(error, "FAILED")
-        variables.update(_spec_variables(spec, variables))
+        variables.update(environment.spec_variables(spec, variables))
         with self._locked():
             try:
-                variables.update(self._parameters(spec))
+                variables.update(environment.spec_parameters(self.account, self.region, spec))
             except BuildError as error:
                 return self._fail_phase(error, "FAILED")
             variables["CODEBUILD_RESOLVED_SOURCE_VERSION"] = self.resolved_version or ""
@@ -430,7 +406,9 @@ class Build:
             settings = phases.get(phase.lower()) or {}
             variables["CODEBUILD_BUILD_SUCCEEDING"] = "0" if failed_at else "1"
             if phase == "INSTALL":
-                outcome = self._check_requirements(source_dir)
+                *outcome, line = install_check.check(source_dir)
+                with self._locked():
+                    self._log([_container(line)])
             else:
                 outcome = self._commands(phase, settings, variables, source_dir, work)
             status, code, message = outcome
@@ -513,198 +491,15 @@ class Build:
     # -- environment, source, buildspec (state lock held)
 
     def _variables(self, source_dir: Path, work: Path) -> dict[str, str]:
-        environment = self.project.get("environment") or {}
         home = work / "home"
         home.mkdir()
-        interpreter = Path(sys.executable).parent
-        variables = {
-            "PATH": f"{interpreter}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-            "HOME": str(home),
-            "LANG": "en_US.UTF-8",
-            "VIRTUAL_ENV": str(interpreter.parent),
-            "AWS_REGION": self.region,
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "CODEBUILD_CI": "true",
-            "CODEBUILD_BUILD_ID": self.id,
-            "CODEBUILD_BUILD_ARN": self.arn,
-            "CODEBUILD_BUILD_NUMBER": str(self.number),
-            "CODEBUILD_BUILD_IMAGE": str(environment.get("image", "")),
-            "CODEBUILD_BUILD_SUCCEEDING": "1",
-            "CODEBUILD_INITIATOR": self.initiator,
-            "CODEBUILD_KMS_KEY_ID": str(self.project.get("encryptionKey", "")),
-            "CODEBUILD_LOG_PATH": self.uuid,
-            "CODEBUILD_SRC_DIR": str(source_dir),
-            "CODEBUILD_SOURCE_VERSION": self.source_version or "",
-            "CODEBUILD_SOURCE_REPO_URL": str((self.project.get("source") or {}).get("location", "")),
-            "CODEBUILD_START_TIME": str(int(self.started_at.timestamp() * 1000)),
-            "CODEBUILD_PUBLIC_BUILD_URL": "",
-        }
-        if endpoint.current():
-            variables["AWS_ENDPOINT_URL"] = endpoint.current()
-        given: dict[str, dict[str, str]] = {}
-        for variable in list(environment.get("environmentVariables") or []) + self.environment_overrides:
-            given[variable["name"]] = variable
-        for name, variable in given.items():
-            kind = variable.get("type") or "PLAINTEXT"
-            if kind == "PLAINTEXT":
-                variables[name] = str(variable.get("value", ""))
-            elif kind == "PARAMETER_STORE":
-                variables[name] = self._parameter(str(variable.get("value", "")))
-            elif kind == "SECRETS_MANAGER":
-                variables[name] = self._secret(str(variable.get("value", "")))
-            else:
-                raise BuildError(
-                    "CLIENT_ERROR",
-                    f"environment variable {name} of type {kind} is not supported by the local emulator",
-                )
+        variables = environment.base_variables(self, source_dir, home)
+        variables.update(
+            environment.given_variables(self.account, self.region, self.project, self.environment_overrides)
+        )
         return variables
 
-    def _parameter(self, name: str) -> str:
-        from moto.ssm.models import ssm_backends
-
-        parameter = ssm_backends[self.account][self.region].get_parameter(name)
-        if parameter is None:
-            raise BuildError("CLIENT_ERROR", f"Parameter Store parameter {name} not found")
-        return str(parameter.value)
-
-    def _secret(self, reference: str) -> str:
-        """``secret-id[:json-key[:version-stage[:version-id]]]`` (the id may be an ARN, which has colons)."""
-        import json
-
-        from moto.secretsmanager.models import secretsmanager_backends
-
-        if reference.startswith("arn:"):
-            parts = reference.split(":")
-            secret_id, rest = ":".join(parts[:7]), parts[7:]
-        else:
-            secret_id, *rest = reference.split(":")
-        key, stage, version = [*rest, "", "", ""][:3]
-        try:
-            value = secretsmanager_backends[self.account][self.region].get_secret_value(
-                secret_id, version or None, stage or None
-            )
-        except Exception:
-            raise BuildError("CLIENT_ERROR", f"Secrets Manager secret {secret_id} not found") from None
-        text = str(value.get("SecretString") or "")
-        if not key:
-            return text
-        try:
-            return str(json.loads(text)[key])
-        except (ValueError, KeyError, TypeError):
-            raise BuildError(
-                "CLIENT_ERROR", f"Secrets Manager secret {secret_id} has no JSON key {key}"
-            ) from None
-
-    def _parameters(self, spec: dict[str, Any]) -> dict[str, str]:
-        store = ((spec.get("env") or {}).get("parameter-store")) or {}
-        return {str(name): self._parameter(str(path)) for name, path in store.items()}
-
-    def _source(self) -> tuple[bytes | None, dict[str, bytes] | None]:
-        if self.given_source:
-            bucket, key = self.given_source
-            return self._s3_zip(f"{bucket}/{key}"), None
-        source = self.project.get("source") or {}
-        kind = source.get("type")
-        if kind == "NO_SOURCE":
-            return None, {}
-        if kind == "S3":
-            return self._s3_zip(str(source.get("location", ""))), None
-        if kind == "CODECOMMIT":
-            return None, self._codecommit(str(source.get("location", "")))
-        if kind == "CODEPIPELINE":
-            raise BuildError(
-                "CLIENT_ERROR", "a CODEPIPELINE source is only available to builds CodePipeline starts"
-            )
-        raise BuildError("CLIENT_ERROR", f"source type {kind} is not supported by the local emulator")
-
-    def _s3_zip(self, location: str) -> bytes:
-        from moto.s3.models import s3_backends
-
-        bucket_name, _, key = location.partition("/")
-        bucket = s3_backends[self.account]["global"].buckets.get(bucket_name)
-        stored = bucket.keys.get(key) if bucket else None
-        if stored is None:
-            raise BuildError(
-                "CLIENT_ERROR", f"error while downloading key {key}, error: NoSuchKey: bucket {bucket_name}"
-            )
-        version = stored.version_id if stored.version_id not in (None, "null") else None
-        given = self.source_version if self.given_source else None
-        self.resolved_version = given or version or stored.etag.strip('"')
-        return s3_objects.read(self.account, f"s3://{bucket_name}/{key}") or b""
-
-    def _codecommit(self, location: str) -> dict[str, bytes]:
-        from moto.codecommit.models import codecommit_backends
-
-        name = location.rstrip("/").rsplit("/", 1)[-1]
-        try:
-            repository = codecommit_backends[self.account][self.region].repository(name)
-            commit = repository.resolve(self.source_version)
-        except Exception as error:
-            raise BuildError("CLIENT_ERROR", f"CodeCommit repository {name}: {error}") from None
-        self.resolved_version = commit.id
-        return {path: file.content for path, file in commit.tree.files.items()}
-
-    def _buildspec(self, source_dir: Path) -> dict[str, Any]:
-        given = self.buildspec_override or (self.project.get("source") or {}).get("buildspec")
-        if given and "\n" not in given.strip() and not given.strip().startswith("version"):
-            path, location = source_dir / given, given
-        elif given:
-            path, location = None, "inline"
-        else:
-            path, location = source_dir / "buildspec.yml", "buildspec.yml"
-        if path is not None:
-            if not path.is_file():
-                raise BuildError("YAML_FILE_ERROR", f"YAML file does not exist: {location}")
-            given = path.read_text()
-        try:
-            spec = yaml.safe_load(given) or {}
-        except yaml.YAMLError as error:
-            raise BuildError("YAML_FILE_ERROR", f"invalid buildspec: {error}") from None
-        if not isinstance(spec, dict) or str(spec.get("version")) not in ("0.1", "0.2"):
-            raise BuildError("YAML_FILE_ERROR", "Unknown runtime version / invalid buildspec version")
-        spec["_location"] = location
-        return spec
-
     # -- phases' work (no state lock)
-
-    def _check_requirements(self, source_dir: Path) -> tuple[str, str, str]:
-        """The install phase's replacement."""
-        lines: list[str] = []
-        for name in ("requirements.lock", "requirements.txt"):
-            if (source_dir / name).is_file():
-                pins = _pins((source_dir / name).read_text())
-                mismatches = []
-                for package, version in pins:
-                    try:
-                        installed = importlib_metadata.version(package)
-                    except importlib_metadata.PackageNotFoundError:
-                        installed = None
-                    if installed is None or _normalized(installed) != _normalized(version):
-                        mismatches.append(f"{package}=={version} (installed: {installed or 'none'})")
-                if mismatches:
-                    message = (
-                        "install phase replaced: the local environment does not satisfy "
-                        f"{len(mismatches)} of {len(pins)} pinned requirements in {name}: "
-                        + ", ".join(mismatches)
-                    )
-                    with self._locked():
-                        self._log([_container(message)])
-                    return "FAILED", "COMMAND_EXECUTION_ERROR", message
-                lines.append(
-                    f"install phase replaced: the local environment satisfies {len(pins)} pinned requirements"
-                    f" ({name})"
-                )
-                break
-        else:
-            lines.append("install phase replaced: no requirements.lock or requirements.txt in the source")
-        with self._locked():
-            self._log([_container(line) for line in lines])
-        return "SUCCEEDED", "", ""
 
     def _commands(
         self, phase: str, settings: dict[str, Any], variables: dict[str, str], source_dir: Path, work: Path
@@ -714,7 +509,7 @@ class Build:
         if not commands and not final:
             return "SUCCEEDED", "", ""
         script = work / f"{phase.lower()}.sh"
-        script.write_text(_script(commands, final, work, variables))
+        script.write_text(shell.script(commands, final, work, variables))
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             return (
@@ -722,16 +517,7 @@ class Build:
                 "BUILD_TIMED_OUT",
                 f"Build has timed out. Build timeout: {self.timeout_minutes} minutes",
             )
-        self.process = _running_process = subprocess.Popen(
-            ["bash", str(script)],
-            cwd=_cwd(work, source_dir),
-            env=variables,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        _running.add(_running_process)
+        self.process = process = shell.start(script, shell.working_folder(work, source_dir), variables)
         timed_out = threading.Event()
 
         def expire() -> None:
@@ -742,19 +528,19 @@ class Build:
         timer.daemon = True
         timer.start()
         try:
-            assert self.process.stdout is not None
+            assert process.stdout is not None
             batch: list[str] = []
             last = time.monotonic()
-            for raw in self.process.stdout:
+            for raw in process.stdout:
                 batch.append(raw.decode(errors="replace").rstrip("\n"))
                 if time.monotonic() - last > 0.5:
                     with self._locked():
                         self._log(batch)
                     batch, last = [], time.monotonic()
-            exit_code = self.process.wait()
+            exit_code = process.wait()
         finally:
             timer.cancel()
-            _running.discard(_running_process)
+            shell.finished(process)
         with self._locked():
             self._log(batch)
         if self.stopping.is_set():
@@ -765,27 +551,17 @@ class Build:
                 self._log([_container(message)])
             return "TIMED_OUT", "BUILD_TIMED_OUT", message
         if exit_code != 0:
-            failed = (work / "failed").read_text() if (work / "failed").is_file() else ""
-            command, _, status = failed.partition("\n")
+            command, status = shell.failed_command(work)
             message = f"Error while executing command: {command}. Reason: exit status {status or exit_code}"
             return "FAILED", "COMMAND_EXECUTION_ERROR", message
         return "SUCCEEDED", "", ""
 
     def _upload(self, spec: dict[str, Any], source_dir: Path) -> None:
-        artifacts = spec.get("artifacts")
-        if not artifacts or self.output is None:
+        if self.output is None:
             return
-        base = source_dir / str(artifacts.get("base-directory") or ".")
-        patterns = [str(p) for p in artifacts.get("files") or []]
-        chosen = sorted(
-            path
-            for path in base.rglob("*")
-            if path.is_file() and any(_matches(path.relative_to(base).as_posix(), p) for p in patterns)
-        )
-        if not chosen:
-            raise BuildError("CLIENT_ERROR", f"no matching artifact paths found: {', '.join(patterns)}")
-        discard = str(artifacts.get("discard-paths", "no")).lower() in ("true", "yes")
-        named = {(path.name if discard else path.relative_to(base).as_posix()): path for path in chosen}
+        named = sources.artifact_files(spec, source_dir)
+        if not named:
+            return
         bucket, key = self.output
         if self.unzipped:
             with self._locked():
@@ -793,12 +569,9 @@ class Build:
                     s3_objects.write(self.account, f"s3://{bucket}/{key}/{name}", path.read_bytes())
                 self._log([_container(f"Uploading artifacts: {len(named)} files to s3://{bucket}/{key}/")])
             return
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, path in named.items():
-                archive.write(path, name)
+        archive = sources.zipped(named)
         with self._locked():
-            s3_objects.write(self.account, f"s3://{bucket}/{key}", buffer.getvalue())
+            s3_objects.write(self.account, f"s3://{bucket}/{key}", archive)
             self._log([_container(f"Uploading artifacts: {len(named)} files to s3://{bucket}/{key}")])
 
 
@@ -815,104 +588,3 @@ class _Locked:
 
     def __exit__(self, *exc: Any) -> None:
         self._holding.__exit__(*exc)
-
-
-def _cwd(work: Path, source_dir: Path) -> Path:
-    saved = work / "cwd"
-    if saved.is_file():
-        folder = Path(saved.read_text().strip())
-        if folder.is_dir():
-            return folder
-    return source_dir
-
-
-def _script(commands: list[str], final: list[str], work: Path, variables: dict[str, str]) -> str:
-    """One shell session for a phase: the commands in order until one fails, then the ``finally``
-    commands; the exports and folder carry over to the next phase, as in CodeBuild's buildspec 0.2."""
-    state, cwd, failed = (shlex.quote(str(work / name)) for name in ("env", "cwd", "failed"))
-    stamp = "$(date -u +'%Y/%m/%d %H:%M:%S.%6N')"
-    succeeding = shlex.quote(variables.get("CODEBUILD_BUILD_SUCCEEDING", "1"))
-    out = [
-        f"[ -f {state} ] && . {state}",
-        f"export CODEBUILD_BUILD_SUCCEEDING={succeeding}",
-        "__cb_status=0",
-        f"rm -f {failed}",
-    ]
-    for kind, group in (("c", commands), ("f", final)):
-        for number, command in enumerate(group):
-            path = work / f"command-{kind}{number}-{uuid.uuid4().hex[:8]}.sh"
-            path.write_text(command + "\n")
-            quoted = shlex.quote(command)
-            guard = "if [ $__cb_status -eq 0 ]; then" if kind == "c" else "if true; then"
-            out.append(
-                f'{guard} echo "[Container] {stamp} Running command "{quoted}; . {shlex.quote(str(path))}; '
-                "__cb_exit=$?; if [ $__cb_exit -ne 0 ]; then "
-                f'echo "[Container] {stamp} Command did not exit successfully "{quoted}'
-                '" exit status $__cb_exit"; '
-                f"if [ $__cb_status -eq 0 ]; then printf '%s\\n%s' {quoted} $__cb_exit > {failed}; "
-                "__cb_status=$__cb_exit; fi; fi; fi"
-            )
-    out.append(f"export -p > {state}; pwd > {cwd}")
-    out.append("exit $__cb_status")
-    return "\n".join(out) + "\n"
-
-
-def _matches(path: str, pattern: str) -> bool:
-    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
-    if pattern in ("**/*", "**"):
-        return True
-    if pattern.startswith("**/"):
-        return fnmatch.fnmatch(path, pattern[3:]) or fnmatch.fnmatch(path, pattern)
-    return fnmatch.fnmatch(path, pattern) or path == pattern
-
-
-def _unpack(folder: Path, archive: bytes | None, files: dict[str, bytes] | None) -> None:
-    if archive is not None:
-        try:
-            with zipfile.ZipFile(io.BytesIO(archive)) as unpacking:
-                unpacking.extractall(folder)
-        except zipfile.BadZipFile:
-            raise BuildError("CLIENT_ERROR", "the source is not a zip file") from None
-    for path, content in (files or {}).items():
-        target = folder / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-
-
-def _spec_variables(spec: dict[str, Any], given: dict[str, str]) -> dict[str, str]:
-    """The buildspec's ``env.variables``; the project's and the build's own win over them."""
-    variables = ((spec.get("env") or {}).get("variables")) or {}
-    return {str(k): str(v) for k, v in variables.items() if str(k) not in given}
-
-
-_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==\s*([^\s;\\]+)\s*(;[^\\#]*)?")
-
-
-def _pins(text: str) -> list[tuple[str, str]]:
-    """``name==version`` pins of a requirements file whose markers apply here (hashes, comments and
-    other requirement forms ignored)."""
-    pins = []
-    for line in text.splitlines():
-        match = _PIN.match(line)
-        if not match:
-            continue
-        marker = (match.group(4) or "").lstrip(";").strip()
-        if marker:
-            try:
-                from packaging.markers import Marker
-
-                if not Marker(marker).evaluate():
-                    continue
-            except Exception:
-                pass
-        pins.append((match.group(1), match.group(3)))
-    return pins
-
-
-def _normalized(version: str) -> str:
-    try:
-        from packaging.version import Version
-
-        return str(Version(version))
-    except Exception:
-        return version
