@@ -31,9 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from moto.logs.models import logs_backends
-
-from scripts.local import concurrency, endpoint
+from scripts.local import concurrency, endpoint, log_streams
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 LOG_TAIL_BYTES = 4096
@@ -255,10 +253,6 @@ def _log_lines(function: Any, request_id: str, output: str, seconds: float, memo
 
 
 def _publish(function: Any, stream: str, lines: list[str], started_at: datetime) -> None:
-    logs = logs_backends[function.account_id][function.region]
-    group = log_group(function)
-    if group not in logs.groups:
-        logs.create_log_group(group, {})
-    logs.create_log_stream(group, stream)
-    at = int(started_at.timestamp() * 1000)
-    logs.put_log_events(group, stream, [{"timestamp": at, "message": line} for line in lines])
+    account, region, group = function.account_id, function.region, log_group(function)
+    log_streams.open_stream(account, region, group, stream)
+    log_streams.put(account, region, group, stream, log_streams.lines_at(lines, started_at))

@@ -50,10 +50,9 @@ from typing import Any
 from urllib.parse import quote
 
 from moto.core.utils import iso_8601_datetime_with_milliseconds
-from moto.logs.models import logs_backends
 from moto.utilities.utils import get_partition
 
-from scripts.local import concurrency, s3_objects
+from scripts.local import concurrency, log_streams, s3_objects
 
 from . import environment, install_check, shell, sources
 from .errors import BuildError
@@ -477,16 +476,11 @@ class Build:
     def _log(self, lines: list[str]) -> None:
         if not lines:
             return
-        logs = logs_backends[self.account][self.region]
         if not self._log_ready:
-            if self.log_group not in logs.groups:
-                logs.create_log_group(self.log_group, {})
-            logs.create_log_stream(self.log_group, self.log_stream)
+            log_streams.open_stream(self.account, self.region, self.log_group, self.log_stream)
             self._log_ready = True
-        at = int(_now().timestamp() * 1000)
-        logs.put_log_events(
-            self.log_group, self.log_stream, [{"timestamp": at, "message": line} for line in lines]
-        )
+        events = log_streams.lines_at(lines, _now())
+        log_streams.put(self.account, self.region, self.log_group, self.log_stream, events)
 
     # -- environment, source, buildspec (state lock held)
 

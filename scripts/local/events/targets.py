@@ -14,10 +14,11 @@ request the target refuses, is not retried (EventBridge waits for someone to fix
 from __future__ import annotations
 
 import json
-import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+from scripts.local import log_streams
 from scripts.local.iam import resource_policies
 
 PRINCIPAL = "events.amazonaws.com"
@@ -126,14 +127,12 @@ def _to_topic(rule: Any, arn: str, text: str) -> None:
 
 
 def _to_log_group(rule: Any, name: str, text: str) -> None:
-    from moto.logs import logs_backends
-
-    backend = logs_backends[rule.account_id][rule.region_name]
-    if name not in backend.groups:
+    account, region = rule.account_id, rule.region_name
+    if not log_streams.has_group(account, region, name):
         raise DeliveryFailed("NO_RESOURCE", f"log group {name} does not exist")
     stream = str(uuid.uuid4())
-    backend.create_log_stream(name, stream)
-    backend.put_log_events(name, stream, [{"timestamp": int(time.time() * 1000), "message": text}])
+    log_streams.open_stream(account, region, name, stream, create_group=False)
+    log_streams.put(account, region, name, stream, log_streams.lines_at([text], datetime.now(UTC)))
 
 
 def _to_bus(account: str, region: str, name: str, event: dict[str, Any]) -> None:

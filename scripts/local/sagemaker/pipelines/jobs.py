@@ -8,8 +8,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.logs.models import logs_backends
 from moto.sagemaker.models import FakeProcessingJob
+
+from scripts.local import log_streams
 
 LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
 
@@ -60,9 +61,7 @@ def finish(backend: Any, job: FakeProcessingJob, log: JobLog, failure: str | Non
 
 
 def publish(backend: Any, job_name: str, events: list[dict[str, Any]]) -> None:
-    logs = logs_backends[backend.account_id][backend.region_name]
-    if LOG_GROUP not in logs.groups:
-        logs.create_log_group(LOG_GROUP, {})
+    account, region = backend.account_id, backend.region_name
     stream = f"{job_name}/algo-1-{events[0]['timestamp'] // 1000}"
-    logs.create_log_stream(LOG_GROUP, stream)
-    logs.put_log_events(LOG_GROUP, stream, events)
+    log_streams.open_stream(account, region, LOG_GROUP, stream)
+    log_streams.put(account, region, LOG_GROUP, stream, events)
