@@ -63,7 +63,7 @@ def run_demo(demo: stages.Demo) -> Stages:
     print(f"  aws sagemaker-featurestore-runtime get-record --feature-group-name {group} \\")
     print("      --record-identifier-value-as-string 0")
     print(f"  aws s3 cp <your.csv> s3://{demo.bucket}/{stages.DATA_PREFIX}   # starts the pipeline again")
-    print("  the notebooks in notebooks/ walk through the same steps")
+    print("  make notebooks      # the same steps in the walkthrough notebooks, one cell at a time")
     if os.environ.get("AWS_ENDPOINT_URL"):
         print("  make local-down     # stop the local emulator when you are done (its state goes with it)")
     return run
