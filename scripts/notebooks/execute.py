@@ -23,7 +23,9 @@ NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 WALKTHROUGH = ("00-setup.ipynb", "01-feature-store-ingest-pipeline.ipynb", "99-clean-up.ipynb")
 CELL_SECONDS = 1800
 """Per cell: 01 waits for a project build and a processing job, which take minutes on AWS."""
-QUIET = {"JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "MPLBACKEND": "agg"}
+QUIET = {"JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+"""Jupyter's path-migration notice and the debugger's frozen-modules warning, off. Matplotlib keeps
+ipykernel's inline backend, so the plots are in the outputs, headless or in JupyterLab."""
 
 
 class NotebookFailedError(KitError):

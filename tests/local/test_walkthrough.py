@@ -68,17 +68,37 @@ def run(name: str, environment: dict[str, str], **variables: str) -> str:
     return text_outputs(execute(name, {**environment, **variables}))
 
 
-@pytest.fixture(scope="module")
-def setup_output(kernel_environment) -> str:
-    return run("00-setup.ipynb", kernel_environment)
+def plots(notebook) -> int:
+    """How many figures the notebook's cells displayed."""
+    return sum(
+        "image/png" in output.get("data", {}) for cell in notebook.cells for output in cell.get("outputs", [])
+    )
 
 
 @pytest.fixture(scope="module")
-def ingest_output(kernel_environment, setup_output) -> str:
-    return run("01-feature-store-ingest-pipeline.ipynb", kernel_environment)
+def setup_notebook(kernel_environment):
+    return execute("00-setup.ipynb", kernel_environment)
 
 
-def test_setup_prepares_the_data_the_flow_and_an_empty_feature_group(emulator, workspace, setup_output):
+@pytest.fixture(scope="module")
+def setup_output(setup_notebook) -> str:
+    return text_outputs(setup_notebook)
+
+
+@pytest.fixture(scope="module")
+def ingest_notebook(kernel_environment, setup_notebook):
+    return execute("01-feature-store-ingest-pipeline.ipynb", kernel_environment)
+
+
+@pytest.fixture(scope="module")
+def ingest_output(ingest_notebook) -> str:
+    return text_outputs(ingest_notebook)
+
+
+def test_setup_prepares_the_data_the_flow_and_an_empty_feature_group(
+    emulator, workspace, setup_notebook, setup_output
+):
+    assert plots(setup_notebook) == 1  # the dataset explored
     assert "target:         the local AWS emulator at http://127.0.0.1:" in setup_output
     expected = "downloaded from" if SHARED.is_file() else "generated rows of the same shape"
     assert expected in setup_output
@@ -101,7 +121,8 @@ def test_setup_prepares_the_data_the_flow_and_an_empty_feature_group(emulator, w
     assert handed_on["feature_group"] == GROUP and handed_on["bucket"] == DEFAULT_BUCKET
 
 
-def test_the_pipeline_run_by_an_upload_fills_the_feature_group(emulator, ingest_output):
+def test_the_pipeline_run_by_an_upload_fills_the_feature_group(emulator, ingest_notebook, ingest_output):
+    assert plots(ingest_notebook) == 1  # a feature before and after scaling
     assert re.search(r"project fs-ingestion-walkthrough: p-[a-z0-9]{12}", ingest_output)
     assert "Source Succeeded, Build Succeeded" in ingest_output
     assert "step datawrangler-processing-to-feature-store: Processing" in ingest_output
