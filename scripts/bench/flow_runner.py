@@ -40,18 +40,7 @@ RUNS = 3
 SEED = 0
 FLOW = PROJECT_ROOT / "data" / "abalone.flow"
 SHARED_ABALONE = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
-COLUMNS = [
-    "sex",
-    "length",
-    "diameter",
-    "height",
-    "whole_weight",
-    "shucked_weight",
-    "viscera_weight",
-    "shell_weight",
-    "rings",
-]
-MEASUREMENTS = COLUMNS[1:8]
+MEASUREMENTS = list(abalone.MEASUREMENTS)
 # The abalone flow's trained schema, as pandas dtypes.
 SCHEMA = {
     "record_id": "int64",
@@ -70,7 +59,7 @@ def abalone_frame(rows: int, seed: int = SEED, source: Path | None = SHARED_ABAL
     generated with the same columns, types and value ranges, and the sexes in UCI's proportions."""
     rng = np.random.default_rng(seed)
     if source is not None and source.is_file():
-        real = pd.read_csv(source, names=COLUMNS)
+        real = abalone.read_raw(source)
         return real.iloc[rng.integers(0, len(real), rows)].reset_index(drop=True)
     return abalone.generate(rows, seed)
 

@@ -23,15 +23,7 @@ from scripts.flow.errors import CustomCodeError, SchemaMismatchError
 PROJECT_FLOW = PROJECT_ROOT / "data" / "abalone.flow"
 SHARED_FLOWS = PROJECT_ROOT.parent / "shared" / "data" / "flows"
 PUBLIC_FLOWS = [SHARED_FLOWS / name for name in ("dw-flow.flow", "dw2-flow.flow")]
-MEASUREMENTS = [
-    "length",
-    "diameter",
-    "height",
-    "whole_weight",
-    "shucked_weight",
-    "viscera_weight",
-    "shell_weight",
-]
+MEASUREMENTS = list(abalone.MEASUREMENTS)
 OUTPUT_COLUMNS = [*MEASUREMENTS, "record_id", "rings", "sex_M", "sex_I", "sex_F", "record_time"]
 FIXED_TIME = 1_633_524_902.0
 ONE_DAY = 86_400.0
