@@ -13,8 +13,15 @@ from botocore.config import Config
 from scripts.local import ACCOUNT_ID
 from scripts.local.bootstrap import bootstrap
 from scripts.local.process import Emulator, free_port
+from tests.conftest import PROJECT_ROOT
 
 REGION = "us-east-1"
+_ABALONE_DATA = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
+ABALONE_URL = _ABALONE_DATA.as_uri() if _ABALONE_DATA.is_file() else "http://127.0.0.1:9/abalone.data"
+"""Where `make demo` and the notebooks get the dataset in tests: a local copy, or offline (a closed
+port): never the network."""
+ABALONE_ORIGIN = "downloaded from" if _ABALONE_DATA.is_file() else "generated rows of the same shape"
+"""What they then say about where the rows come from."""
 
 
 @dataclass

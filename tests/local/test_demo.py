@@ -15,10 +15,7 @@ from scripts.aws import AwsContext
 from scripts.demo import stages
 from scripts.demo.__main__ import run_demo
 from scripts.project_stack import pointed_at
-from tests.conftest import PROJECT_ROOT
-
-SHARED = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
-CLOSED = "http://127.0.0.1:9/abalone.data"
+from tests.local.conftest import ABALONE_ORIGIN, ABALONE_URL
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +25,7 @@ def workspace(tmp_path_factory):
 
 @contextlib.contextmanager
 def demo_environment(emulator, workspace):
-    source = SHARED.as_uri() if SHARED.is_file() else CLOSED  # a local copy, or offline: never the network
-    with pointed_at(emulator.endpoint, workspace, ABALONE_URL=source, TARGET="local"):
+    with pointed_at(emulator.endpoint, workspace, ABALONE_URL=ABALONE_URL, TARGET="local"):
         aws = AwsContext.from_environment()
         yield stages.Demo(aws, build_dir=workspace / "build", datasets=workspace / "datasets")
 
@@ -57,8 +53,7 @@ def test_the_demo_runs_the_whole_product_from_an_empty_account(emulator, first_r
     ):
         assert re.search(rf"==> .*{stage}", first_run), stage
     assert "4,177 rows, 4,177 distinct records" in first_run
-    expected = "downloaded from" if SHARED.is_file() else "generated rows of the same shape"
-    assert expected in first_run
+    assert ABALONE_ORIGIN in first_run
     assert re.search(r"\n\s+\d+\.\d s  in all", first_run)
     record = emulator.client("sagemaker-featurestore-runtime").get_record(
         FeatureGroupName=stages.FEATURE_GROUP, RecordIdentifierValueAsString="0"

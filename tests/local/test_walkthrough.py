@@ -16,10 +16,8 @@ from scripts import abalone, offline_store
 from scripts.notebooks.__main__ import publish_if_missing
 from scripts.notebooks.execute import NotebookFailedError, execute, text_outputs
 from scripts.project_stack import DEFAULT_BUCKET, emulator_environment, pointed_at
-from tests.conftest import PROJECT_ROOT
+from tests.local.conftest import ABALONE_ORIGIN, ABALONE_URL
 
-SHARED = PROJECT_ROOT.parent / "shared" / "data" / "abalone.data"
-CLOSED = "http://127.0.0.1:9/abalone.data"
 GROUP = "abalone-walkthrough"
 PROJECT = "fs-ingestion-walkthrough"
 ATHENA_OUTPUT = f"s3://{DEFAULT_BUCKET}/athena-results/tests/"
@@ -59,7 +57,7 @@ def kernel_environment(emulator, workspace, published) -> dict[str, str]:
         "EXECUTION_ROLE_ARN": "",
         "WALKTHROUGH_DIR": str(workspace / "work"),
         "DATASET_CACHE": str(workspace / "datasets"),
-        "ABALONE_URL": SHARED.as_uri() if SHARED.is_file() else CLOSED,
+        "ABALONE_URL": ABALONE_URL,
         "ASSUME_YES": "",
     }
 
@@ -100,8 +98,7 @@ def test_setup_prepares_the_data_the_flow_and_an_empty_feature_group(
 ):
     assert plots(setup_notebook) == 1  # the dataset explored
     assert "target:         the local AWS emulator at http://127.0.0.1:" in setup_output
-    expected = "downloaded from" if SHARED.is_file() else "generated rows of the same shape"
-    assert expected in setup_output
+    assert ABALONE_ORIGIN in setup_output
     assert "abalone.csv: 4,177 rows; columns: record_id, sex, length" in setup_output
     assert "The flow's output has exactly the feature group's features" in setup_output
     assert "online store, record 0: no record" in setup_output
