@@ -12,19 +12,17 @@ import json
 import os
 import shutil
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
-from scripts import PROJECT_ROOT, deploy
+from scripts import PROJECT_ROOT, deploy, follow
 from scripts.assemble import SourceLayout
 from scripts.aws import AwsContext
 from scripts.errors import KitError
 from scripts.local import ACCOUNT_ID
 from scripts.local.bootstrap import EXECUTION_ROLE
 from scripts.package import package
-from scripts.project_build import build_state
 from scripts.staging_bucket import staging_location
 from scripts.staging_policy import parse_publishers
 
@@ -43,14 +41,6 @@ class ProjectStackFailedError(KitError):
         super().__init__(
             f"project stack {stack} ended {status} ({reason or 'no reason given'}): its events "
             "(DescribeStackEvents) name the resource that failed; fix the product template"
-        )
-
-
-class ProjectBuildFailedError(KitError):
-    def __init__(self, project_id: str, pipeline: str, stage: str) -> None:
-        super().__init__(
-            f"the build of project {project_id} failed ({pipeline}, stage {stage}): its CodeBuild log, "
-            f"/aws/codebuild/{pipeline} in CloudWatch Logs, says why"
         )
 
 
@@ -182,23 +172,6 @@ def create_project(endpoint: str, project_id: str, workspace: Path) -> dict[str,
     flow_key = parameters["DataWranglerFlowKey"]
     client(endpoint, "s3").put_object(Bucket=DEFAULT_BUCKET, Key=flow_key, Body=FLOW.read_bytes())
     outputs = launch(endpoint, manifest["product_template_url"], parameters)
-    wait_for_build(endpoint, project_id, outputs["BuildPipelineName"])
+    follow.project_build(client(endpoint, "codepipeline"), outputs["BuildPipelineName"], seconds=180)
     sagemaker.describe_pipeline(PipelineName=outputs["PipelineName"])
     return {**outputs, "group": parameters["FeatureGroupName"]}
-
-
-def wait_for_build(endpoint: str, project_id: str, build_pipeline: str, seconds: float = 180) -> None:
-    """Wait for the project's CodePipeline to run every stage; raise naming the stage that failed."""
-    codepipeline = client(endpoint, "codepipeline")
-    deadline = time.monotonic() + seconds
-    while True:
-        state = build_state(codepipeline, build_pipeline)
-        if state.failed_stage:
-            raise ProjectBuildFailedError(project_id, build_pipeline, state.failed_stage)
-        if state.succeeded:
-            return
-        if time.monotonic() > deadline:
-            raise ProjectBuildFailedError(
-                project_id, build_pipeline, f"none in {seconds:.0f} s: {state.describe()}"
-            )
-        time.sleep(0.2)
