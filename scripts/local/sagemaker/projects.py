@@ -24,7 +24,7 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.servicecatalog.models import servicecatalog_backends
 from moto.utilities.utils import get_partition
 
-from scripts.local.servicecatalog.provisioning import new_id
+from scripts.local.servicecatalog.provisioning import LaunchChoice, new_id
 
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
 _PHASE_STATUS = {
@@ -179,12 +179,11 @@ class ProjectsMixin:
         ]
         try:
             record = self._catalog.provision_product(
-                details["ProductId"],
-                None,
-                details.get("ProvisioningArtifactId"),
-                None,
-                details.get("PathId"),
-                None,
+                LaunchChoice(
+                    product_id=details["ProductId"],
+                    artifact_id=details.get("ProvisioningArtifactId"),
+                    path_id=details.get("PathId"),
+                ),
                 f"{name}-{project_id}",
                 parameters,
                 self._project_tags(project),

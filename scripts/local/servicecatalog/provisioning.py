@@ -41,6 +41,30 @@ def new_id(prefix: str, length: int = 13) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+@dataclass(frozen=True)
+class LaunchChoice:
+    """The product, version and launch path a request names, each by id or by name (ProvisionProduct,
+    DescribeProvisioningParameters)."""
+
+    product_id: str | None = None
+    product_name: str | None = None
+    artifact_id: str | None = None
+    artifact_name: str | None = None
+    path_id: str | None = None
+    path_name: str | None = None
+
+    @classmethod
+    def from_request(cls, params: dict[str, Any]) -> LaunchChoice:
+        return cls(
+            params.get("ProductId"),
+            params.get("ProductName"),
+            params.get("ProvisioningArtifactId"),
+            params.get("ProvisioningArtifactName"),
+            params.get("PathId"),
+            params.get("PathName"),
+        )
+
+
 @dataclass
 class Record:
     id: str
@@ -240,6 +264,12 @@ class ProvisioningMixin:
             )
         return paths[0]["Id"]
 
+    def _chosen(self, choice: LaunchChoice) -> tuple[Any, Any, str]:
+        """The product, provisioning artifact and launch path id ``choice`` names; not found: an error."""
+        product = self.product(choice.product_id, choice.product_name)  # type: ignore[attr-defined]
+        artifact = self.artifact(product.id, choice.artifact_id, choice.artifact_name)  # type: ignore[attr-defined]
+        return product, artifact, self.launch_path_id(product.id, choice.path_id, choice.path_name)
+
     def launch_role_arn(self, product_id: str, path_id: str) -> str | None:
         portfolio_id = path_id.removeprefix("lpv3-")
         for constraint in self.constraints.values():  # type: ignore[attr-defined]
@@ -258,12 +288,7 @@ class ProvisioningMixin:
     # -- ProvisionProduct -----------------------------------------------------------------------------
     def provision_product(
         self,
-        product_id: str | None,
-        product_name: str | None,
-        artifact_id: str | None,
-        artifact_name: str | None,
-        path_id: str | None,
-        path_name: str | None,
+        choice: LaunchChoice,
         name: str,
         parameters: list[dict[str, str]] | None,
         tags: list[dict[str, str]] | None,
@@ -276,9 +301,7 @@ class ProvisioningMixin:
                     return pp.records[0]
         if not name:
             raise InvalidParametersException("ProvisionedProductName is required.")
-        product = self.product(product_id, product_name)  # type: ignore[attr-defined]
-        artifact = self.artifact(product.id, artifact_id, artifact_name)  # type: ignore[attr-defined]
-        path = self.launch_path_id(product.id, path_id, path_name)
+        product, artifact, path = self._chosen(choice)
         if any(pp.name == name for pp in state.values()):
             raise DuplicateResourceException(f"A provisioned product with the name {name} already exists.")
         self.check_launch_parameters(path, product.id, artifact.id, parameters or [])  # type: ignore[attr-defined]
@@ -513,18 +536,8 @@ class ProvisioningMixin:
         record.settle("FAILED", message, stack.status)
 
     # -- DescribeProvisioningParameters ---------------------------------------------------------------
-    def provisioning_parameters(
-        self,
-        product_id: str | None,
-        product_name: str | None,
-        artifact_id: str | None,
-        artifact_name: str | None,
-        path_id: str | None,
-        path_name: str | None,
-    ) -> dict[str, Any]:
-        product = self.product(product_id, product_name)  # type: ignore[attr-defined]
-        artifact = self.artifact(product.id, artifact_id, artifact_name)  # type: ignore[attr-defined]
-        path = self.launch_path_id(product.id, path_id, path_name)
+    def provisioning_parameters(self, choice: LaunchChoice) -> dict[str, Any]:
+        product, artifact, path = self._chosen(choice)
         template = Stack.parse_template(artifact.template_body)
         listed = []
         for key, declaration in (template.get("Parameters") or {}).items():

@@ -9,6 +9,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.servicecatalog.responses import ServiceCatalogResponse as MotoServiceCatalogResponse
 
 from .models import Backend
+from .provisioning import LaunchChoice
 
 _DEFAULT_PAGE_SIZE = 20
 
@@ -280,12 +281,7 @@ class ServiceCatalogResponse(MotoServiceCatalogResponse):
     def provision_product(self) -> ActionResult:
         params = self.params
         record = self.catalog.provision_product(
-            params.get("ProductId"),
-            params.get("ProductName"),
-            params.get("ProvisioningArtifactId"),
-            params.get("ProvisioningArtifactName"),
-            params.get("PathId"),
-            params.get("PathName"),
+            LaunchChoice.from_request(params),
             params.get("ProvisionedProductName", ""),
             params.get("ProvisioningParameters"),
             params.get("Tags"),
@@ -366,16 +362,7 @@ class ServiceCatalogResponse(MotoServiceCatalogResponse):
 
     def describe_provisioning_parameters(self) -> ActionResult:
         params = self.params
-        return ActionResult(
-            self.catalog.provisioning_parameters(
-                params.get("ProductId"),
-                params.get("ProductName"),
-                params.get("ProvisioningArtifactId"),
-                params.get("ProvisioningArtifactName"),
-                params.get("PathId"),
-                params.get("PathName"),
-            )
-        )
+        return ActionResult(self.catalog.provisioning_parameters(LaunchChoice.from_request(params)))
 
     def accept_portfolio_share(self) -> ActionResult:
         self.catalog.accept_portfolio_share(self.params["PortfolioId"])
