@@ -96,27 +96,16 @@ def product(emulator) -> dict[str, str]:
         },
     )
     product_id = created["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
-    v2 = catalog.create_provisioning_artifact(
-        ProductId=product_id,
-        Parameters={
-            "Name": "v2",
-            "Info": {"LoadTemplateFromURL": put_template(emulator, "v2.json", TEMPLATE_V2)},
-        },
-    )["ProvisioningArtifactDetail"]["Id"]
-    failing = catalog.create_provisioning_artifact(
-        ProductId=product_id,
-        Parameters={
-            "Name": "failing",
-            "Info": {"LoadTemplateFromURL": put_template(emulator, "f.json", FAILING)},
-        },
-    )["ProvisioningArtifactDetail"]["Id"]
-    waiting = catalog.create_provisioning_artifact(
-        ProductId=product_id,
-        Parameters={
-            "Name": "waiting",
-            "Info": {"LoadTemplateFromURL": put_template(emulator, "w.json", WAITING)},
-        },
-    )["ProvisioningArtifactDetail"]["Id"]
+
+    def version(name: str, key: str, template: dict) -> str:
+        return catalog.create_provisioning_artifact(
+            ProductId=product_id,
+            Parameters={"Name": name, "Info": {"LoadTemplateFromURL": put_template(emulator, key, template)}},
+        )["ProvisioningArtifactDetail"]["Id"]
+
+    v2 = version("v2", "v2.json", TEMPLATE_V2)
+    failing = version("failing", "f.json", FAILING)
+    waiting = version("waiting", "w.json", WAITING)
     catalog.associate_product_with_portfolio(ProductId=product_id, PortfolioId=portfolio["Id"])
     catalog.create_constraint(
         PortfolioId=portfolio["Id"],
