@@ -281,6 +281,41 @@ def test_an_execution_waiting_for_a_stage_is_superseded_by_a_newer_one(emulator,
     assert statuses == ["Succeeded", "Superseded", "Succeeded"]
 
 
+def test_a_codestar_connection_source_fails_at_once_saying_so(setup, codepipeline):
+    connection = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f"
+    pipeline = declaration("connected-pipeline", setup["pipeline_role"], PROJECT)
+    pipeline["stages"][0]["actions"][0]["actionTypeId"]["provider"] = "CodeStarSourceConnection"
+    pipeline["stages"][0]["actions"][0]["configuration"] = {
+        "ConnectionArn": connection,
+        "FullRepositoryId": "octo/app",
+        "BranchName": "main",
+        "OutputArtifactFormat": "CODE_ZIP",
+    }
+    codepipeline.create_pipeline(pipeline=pipeline)
+    [created] = codepipeline.list_pipeline_executions(pipelineName="connected-pipeline")[
+        "pipelineExecutionSummaries"
+    ]
+    execution = finished(
+        codepipeline, created["pipelineExecutionId"], seconds=5, pipeline="connected-pipeline"
+    )
+    assert execution["status"] == "Failed"
+    message = (
+        f"The local emulator cannot reach octo/app (branch main) through connection {connection}: a "
+        "CodeStarSourceConnection source (GitHub, GitLab, Bitbucket) runs only on AWS; choose "
+        "SourceRepository=CodeCommit to run the project locally."
+    )
+    state = {
+        s["stageName"]: s for s in codepipeline.get_pipeline_state(name="connected-pipeline")["stageStates"]
+    }
+    assert state["Source"]["latestExecution"]["status"] == "Failed"
+    source = state["Source"]["actionStates"][0]["latestExecution"]
+    assert (source["status"], source["errorDetails"]["message"]) == ("Failed", message)
+    assert "latestExecution" not in state["Build"]
+    details = codepipeline.list_action_executions(pipelineName="connected-pipeline")["actionExecutionDetails"]
+    assert [(d["stageName"], d["status"]) for d in details] == [("Source", "Failed")]
+    assert details[0]["output"]["executionResult"]["errorDetails"]["message"] == message
+
+
 def test_a_rule_whose_role_does_not_trust_eventbridge_starts_nothing(emulator, setup, codepipeline):
     from tests.local.test_lambda_event_sources import queue
 

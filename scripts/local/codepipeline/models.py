@@ -9,6 +9,8 @@ the first failed action fails its stage and the execution. Actions the emulator 
   branch's head tree zipped into the artifact store as ``<pipeline>/<artifact>/<random>`` (names truncated
   as CodePipeline truncates them), its revision the commit;
 - Source / AWS / S3 (``S3Bucket``, ``S3ObjectKey``): the object copied into the artifact store;
+- Source / AWS / CodeStarSourceConnection (``ConnectionArn``, ``FullRepositoryId``, ``BranchName``): fails at
+  once, saying so: the emulator cannot reach GitHub, GitLab or Bitbucket through a connection;
 - Build and Test / AWS / CodeBuild (``ProjectName``, ``EnvironmentVariables``, ``PrimarySource``): a build of
   the project with the input artifact as its source, through :mod:`scripts.local.codebuild`; the action
   succeeds or fails with the build.
@@ -355,6 +357,8 @@ class _Runner:
             return self._codecommit_source(action)
         if key == ("Source", "AWS", "S3"):
             return self._s3_source(action)
+        if key == ("Source", "AWS", "CodeStarSourceConnection"):
+            raise _unreachable_connection(action)
         if key in (("Build", "AWS", "CodeBuild"), ("Test", "AWS", "CodeBuild")):
             return self._codebuild(action, latest)
         raise ActionFailed(
@@ -513,6 +517,17 @@ class _Runner:
         if status != "SUCCEEDED":
             raise ActionFailed(f"Build terminated with state: {status}", **result)
         return {**result, "outputs": outputs[:1], "summary": "Build succeeded"}
+
+
+def _unreachable_connection(action: dict[str, Any]) -> ActionFailed:
+    """Why a CodeStarSourceConnection source cannot run here, and what runs the project locally."""
+    config = action.get("configuration") or {}
+    repository, branch = config.get("FullRepositoryId"), config.get("BranchName")
+    return ActionFailed(
+        f"The local emulator cannot reach {repository} (branch {branch}) "
+        f"through connection {config.get('ConnectionArn')}: a CodeStarSourceConnection source (GitHub, "
+        "GitLab, Bitbucket) runs only on AWS; choose SourceRepository=CodeCommit to run the project locally."
+    )
 
 
 def start_build(
