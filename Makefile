@@ -25,13 +25,15 @@ export PROJECT_ID ?=
 export PROJECT_NAME ?=
 export TARGET ?= auto
 export LOCAL_PORT ?= 4599
+export REPOSITORY ?=
+export BRANCH ?= main
 
 # Jobs that talk to AWS run through scripts.target: a banner naming the target, and the local
 # emulator started when the target is local.
 ON_TARGET := $(PY) -m scripts.target run
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint package deploy destroy redrive demo notebooks test bench seed-lock env local-up local-down local-status clean
+.PHONY: help install lint package deploy destroy redrive demo notebooks test bench seed-lock seed-repo env local-up local-down local-status clean
 
 help: ## Show targets and variables
 	@echo "Targets:"
@@ -62,6 +64,8 @@ help: ## Show targets and variables
 	@echo "  TARGET                 auto (local when no AWS credentials and no AWS_ENDPOINT_URL), aws or local"
 	@echo "                         (now: $(TARGET))"
 	@echo "  LOCAL_PORT             port of the local AWS emulator on 127.0.0.1 (now: $(LOCAL_PORT))"
+	@echo "  REPOSITORY             clone URL of the empty Git repository seed-repo fills"
+	@echo "  BRANCH                 branch seed-repo commits the seed to (now: $(BRANCH))"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@echo "Creating $(VENV) from pinned versions (about a minute, once)"
@@ -139,6 +143,9 @@ bench: install ## Run the benchmarks (ratios against baselines measured in the s
 seed-lock: install ## Regenerate project-seed/.../requirements.lock from requirements.txt (needs PyPI)
 	$(VENV)/bin/uv pip compile --quiet --no-config --python-version 3.12 --python-platform x86_64-manylinux_2_28 \
 		--generate-hashes -c constraints.txt -o $(SEED_DIR)/requirements.lock $(SEED_DIR)/requirements.txt
+
+seed-repo: install ## Put the seed code into an empty Git repository (REPOSITORY=<clone URL>, for SourceRepository=CodeConnections)
+	@$(PY) -m scripts.seed_repo
 
 clean: ## Stop the local emulator, remove build output, virtual environments and fetched suites
 	@if [ -x $(PY) ]; then $(PY) -m scripts.local down; fi

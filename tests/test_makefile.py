@@ -34,5 +34,5 @@ def test_every_exported_variable_is_documented_by_help():
 
 
 def test_targets_that_need_python_depend_on_the_environment():
-    for target in ("lint", "package", "deploy", "destroy", "demo", "notebooks", "test"):
+    for target in ("lint", "package", "deploy", "destroy", "demo", "notebooks", "test", "seed-repo"):
         assert re.search(rf"^{target}: install\b", MAKEFILE, re.MULTILINE), target
