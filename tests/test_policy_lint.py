@@ -23,11 +23,11 @@ from scripts.policy_lint import (
     Evaluator,
     PolicyLintError,
     UnsupportedIntrinsicError,
-    extract_policies,
     lint,
     load_suppressions,
     load_template,
     main,
+    template_policies,
 )
 from tests.conftest import PROJECT_ROOT
 
@@ -489,8 +489,8 @@ def expected_policy_count(path: Path) -> int:
 
 @pytest.mark.parametrize("path", sorted(TEMPLATES.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_policy_of_the_project_templates_is_extracted_and_concrete(path):
-    extracted = extract_policies(load_template(path), path.name)
-    assert len(extracted.policies) == expected_policy_count(path) > 0
+    extracted = template_policies(path)
+    assert len({policy.where for policy in extracted.policies}) == expected_policy_count(path) > 0
     for policy in extracted.policies:
         text = json.dumps(policy.document)
         assert "${" not in text and "Fn::" not in text and '"Ref"' not in text, policy.where

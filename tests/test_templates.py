@@ -144,11 +144,22 @@ def policy_documents() -> Iterator[tuple[str, dict[str, Any]]]:
                     yield f"{path.name}:{logical_id}:{policy['PolicyName']}", policy["PolicyDocument"]
 
 
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A policy's statements, both branches of a statement chosen with ``!If``."""
+    found = []
+    for statement in document["Statement"]:
+        if "Fn::If" in statement:
+            found.extend(branch for branch in statement["Fn::If"][1:] if "Effect" in branch)
+        else:
+            found.append(statement)
+    return found
+
+
 def allow_statements() -> list[tuple[str, dict[str, Any]]]:
     return [
         (f"{where}:{statement.get('Sid', index)}", statement)
         for where, document in policy_documents()
-        for index, statement in enumerate(document["Statement"])
+        for index, statement in enumerate(statements(document))
         if statement["Effect"] == "Allow"
     ]
 
@@ -321,6 +332,10 @@ def test_product_parameters_are_the_conventions_and_all_grouped_once():
         "MaxConcurrentIngestions",
         "AlarmEmail",
         "FeatureGroupName",
+        "SourceRepository",
+        "ConnectionArn",
+        "FullRepositoryId",
+        "BranchName",
     }
     groups = load(PRODUCT)["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
     grouped = [name for group in groups for name in group["Parameters"]]
@@ -490,6 +505,7 @@ MAXIMAL_PARAMETERS = {
     "DataWranglerFlowKey": "k" * 1019 + ".flow",
     "DataWranglerOutputName": "n" * 120 + ".default",
     "FeatureGroupName": "g" * 64,
+    "BranchName": "b" * 255,
 }
 DESCRIPTION_LIMITS = {
     ("AWS::Lambda::Function", "Description"): 256,
@@ -807,15 +823,26 @@ def test_data_buckets_are_an_allow_list_enforced_at_launch():
     assert constraint["DependsOn"] == "PortfolioProductAssociation"
     rules_text, variables = constraint["Properties"]["Rules"]["Fn::Sub"]
     assert variables["Quoted"] == {"Fn::Join": ['", "', {"Ref": "DataBucketNames"}]}
-    rules = json.loads(
-        rules_text.replace("${Quoted}", "b1", 1).replace("${Quoted}", "b1").replace("${Listed}", "b1")
-    )
+    assert variables["QuotedConnections"] == {"Fn::Join": ['", "', {"Ref": "ConnectionArns"}]}
+    for name, value in (
+        ("QuotedConnections", "c1"),
+        ("ListedConnections", "c1"),
+        ("Quoted", "b1"),
+        ("Listed", "b1"),
+    ):
+        rules_text = rules_text.replace(f"${{{name}}}", value)
+    rules = json.loads(rules_text)
     asserted = {name: rule["Assertions"][0]["Assert"]["Fn::Contains"] for name, rule in rules.items()}
     assert asserted == {
         "AllowedDataBucket": [["b1"], {"Ref": "DataBucketName"}],
         "AllowedFlowBucket": [["b1"], {"Ref": "DataWranglerFlowBucket"}],
+        "AllowedConnection": [["c1"], {"Ref": "ConnectionArn"}],
     }
-    assert load(PORTFOLIO)["Parameters"]["DataBucketNames"]["Type"] == "CommaDelimitedList"
+    assert rules["AllowedConnection"]["RuleCondition"] == {
+        "Fn::Equals": [{"Ref": "SourceRepository"}, "CodeConnections"]
+    }
+    for name in ("DataBucketNames", "ConnectionArns"):
+        assert load(PORTFOLIO)["Parameters"][name]["Type"] == "CommaDelimitedList"
 
 
 def test_codebuild_project_gets_what_build_py_reads():
@@ -854,24 +881,38 @@ def test_ci_cd_runs_as_the_projects_own_roles_from_the_seeded_repository():
             "Key": "{{package:seed-code-key}}",
             "ObjectVersion": "{{package:seed-code-version}}",
         },
-        "BranchName": "main",
+        "BranchName": {"Ref": "BranchName"},
     }
+    assert load(PRODUCT)["Parameters"]["BranchName"]["Default"] == "main"
     pipeline = properties(PRODUCT, "BuildPipeline")
     assert pipeline["RoleArn"] == {"Fn::GetAtt": ["BuildPipelineRole", "Arn"]}
     assert properties(PRODUCT, "BuildProject")["ServiceRole"] == {"Fn::GetAtt": ["BuildRole", "Arn"]}
     assert USE_ROLE_NAME not in PRODUCT.read_text()
     assert pipeline["ArtifactStore"] == {"Type": "S3", "Location": {"Ref": "ArtifactsBucket"}}
     source, build = pipeline["Stages"]
-    (source_action,) = source["Actions"]
+    ((condition, source_action, connection_action),) = [a["Fn::If"] for a in source["Actions"]]
+    assert condition == "UsesCodeCommit"
     assert source_action["ActionTypeId"]["Provider"] == "CodeCommit"
-    assert source_action["Configuration"]["BranchName"] == "main"
+    assert source_action["Configuration"]["RepositoryName"] == {"Fn::GetAtt": ["Repository", "Name"]}
+    assert source_action["Configuration"]["BranchName"] == {"Ref": "BranchName"}
     assert source_action["Configuration"]["PollForSourceChanges"] == "false"
+    assert connection_action["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    assert connection_action["Configuration"] == {
+        "ConnectionArn": {"Ref": "ConnectionArn"},
+        "FullRepositoryId": {"Ref": "FullRepositoryId"},
+        "BranchName": {"Ref": "BranchName"},
+        "OutputArtifactFormat": "CODE_ZIP",
+        "DetectChanges": "true",
+    }
+    assert source_action["OutputArtifacts"] == connection_action["OutputArtifacts"]
     (build_action,) = build["Actions"]
     assert build_action["ActionTypeId"]["Provider"] == "CodeBuild"
     assert build_action["Configuration"]["ProjectName"] == {"Ref": "BuildProject"}
     rule = properties(PRODUCT, "RepositoryChangeRule")
     assert rule["EventPattern"]["detail-type"] == ["CodeCommit Repository State Change"]
-    assert rule["EventPattern"]["detail"]["referenceName"] == ["main"]
+    assert rule["EventPattern"]["detail"]["referenceName"] == [{"Ref": "BranchName"}]
+    for logical_id in ("Repository", "RepositoryChangeRule", "RepositoryChangeRuleRole"):
+        assert resources(PRODUCT)[logical_id]["Condition"] == "UsesCodeCommit", logical_id
     (target,) = rule["Targets"]
     assert target["RoleArn"] == {"Fn::GetAtt": ["RepositoryChangeRuleRole", "Arn"]}
     assert sub_text(target["Arn"]).endswith(":${BuildPipeline}")
@@ -879,7 +920,7 @@ def test_ci_cd_runs_as_the_projects_own_roles_from_the_seeded_repository():
 
 def _statements(logical_id: str) -> dict[str, dict[str, Any]]:
     role = properties(PRODUCT, logical_id)
-    return {s["Sid"]: s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]}
+    return {s["Sid"]: s for p in role["Policies"] for s in statements(p["PolicyDocument"])}
 
 
 def test_the_build_role_reaches_only_its_own_project():
@@ -901,6 +942,11 @@ def test_the_build_role_reaches_only_its_own_project():
 def test_the_build_pipeline_and_rule_roles_reach_only_their_own_project():
     statements = _statements("BuildPipelineRole")
     assert statements["SourceRepository"]["Resource"] == {"Fn::GetAtt": ["Repository", "Arn"]}
+    # CodeConnections: exactly the project's connection, with the action of the ARN's own prefix.
+    assert statements["SourceConnection"]["Resource"] == {"Ref": "ConnectionArn"}
+    action_text, variables = statements["SourceConnection"]["Action"]["Fn::Sub"]
+    assert action_text == "${Service}:UseConnection"
+    assert variables["Service"] == {"Fn::Select": [2, {"Fn::Split": [":", {"Ref": "ConnectionArn"}]}]}
     assert statements["RunBuild"]["Resource"] == {"Fn::GetAtt": ["BuildProject", "Arn"]}
     assert sub_text(statements["ArtifactObjects"]["Resource"]) == "${ArtifactsBucket.Arn}/*"
     (start,) = _statements("RepositoryChangeRuleRole").values()
@@ -937,7 +983,18 @@ def test_product_outputs():
 def test_managed_policies_are_attached_by_cloudformation(logical_id, role_parameter):
     policy = load(PORTFOLIO)["Resources"][logical_id]
     assert policy["Type"] == "AWS::IAM::ManagedPolicy"
-    assert policy["Properties"]["Roles"] == [{"Ref": role_parameter}]
+    roles = policy["Properties"]["Roles"]
+    if role_parameter == "LaunchRoleName":  # the Service Catalog launch role, the S3 one, or both
+        launch, projects = {"Ref": "LaunchRoleName"}, {"Ref": "ProjectsLaunchRole"}
+        assert roles == {
+            "Fn::If": [
+                "DeliversFromS3",
+                {"Fn::If": ["DeliversThroughServiceCatalog", [launch, projects], [projects]]},
+                [launch],
+            ]
+        }
+    else:
+        assert roles == [{"Ref": role_parameter}]
 
 
 def test_every_managed_policy_but_the_boundary_has_roles():
@@ -978,7 +1035,7 @@ def _resource_texts(resource: Any) -> list[str]:
 
 @pytest.mark.parametrize(("where", "statement"), allow_statements(), ids=[w for w, _ in allow_statements()])
 def test_policy_statement_is_scoped(where, statement):
-    actions = set(as_list(statement["Action"]))
+    actions = {sub_text(action) for action in as_list(statement["Action"])}
     arns = _resource_texts(statement["Resource"])
     assert not any(a == "*" or a.endswith(":*") for a in actions), f"{where}: wildcard action"
     if actions & ROLE_WRITE_ACTIONS:
@@ -1161,9 +1218,25 @@ def test_portfolio_outputs():
         "LaunchRoleIamPolicyArn",
         "ProjectRolesBoundaryArn",
         "AllowedDataBuckets",
+        "AllowedConnections",
         "ExecutionRolePolicyArn",
         "ExecutionRoleName",
+        "Delivery",
+        "ProjectTemplatesLocation",
+        "ProjectTemplateUrl",
+        "ProjectsLaunchRoleArn",
     }
+    outputs = load(PORTFOLIO)["Outputs"]
+    for name in (
+        "PortfolioId",
+        "ProductId",
+        "ProductName",
+        "ProvisioningArtifactIds",
+        "ProvisioningArtifactNames",
+    ):
+        assert outputs[name]["Condition"] == "DeliversThroughServiceCatalog", name
+    for name in ("ProjectTemplatesLocation", "ProjectTemplateUrl", "ProjectsLaunchRoleArn"):
+        assert outputs[name]["Condition"] == "DeliversFromS3", name
 
 
 def test_portfolio_template_fits_an_inline_template_body():
