@@ -1,8 +1,11 @@
 """SageMaker projects in the emulator: CreateProject provisions the Service Catalog product (stack
 ``SC-<account>-pp-<id>`` with the SageMakerProjectName/SageMakerProjectId parameters and the
 sagemaker:project-name/sagemaker:project-id tags), the status follows the stack, ListProjects sorts and
-filters, UpdateProject moves the stack to a new artifact, DeleteProject terminates it. A small product
-template keeps these fast; tests/local/test_project_portfolio.py uses the real portfolio and product."""
+filters, UpdateProject moves the stack to a new artifact, DeleteProject terminates it. A project from a
+template in S3 (TemplateProviders) gets the stack ``sagemaker-<project id>-<template name>`` with the same
+parameters and tags, moved to a new template URL by UpdateProject and deleted by DeleteProject. A small
+product template keeps these fast; tests/local/test_project_portfolio.py uses the real portfolio and
+product."""
 
 from __future__ import annotations
 
@@ -335,3 +338,254 @@ def test_an_update_breaking_a_pattern_fails_and_keeps_the_stack(emulator, produc
     assert (
         wait_for(sagemaker, "kept", ("DeleteCompleted", "DeleteFailed"))["ProjectStatus"] == "DeleteCompleted"
     )
+
+
+# -- projects from a CloudFormation template in S3 (TemplateProviders) ----------------------------------
+TEMPLATE_CLASH = {
+    **TEMPLATE,
+    "Resources": {
+        **TEMPLATE["Resources"],
+        "Clash": {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {
+                "Name": {"Fn::Sub": "/projects/${SageMakerProjectName}-${SageMakerProjectId}"},
+                "Type": "String",
+                "Value": "the same name as Setting's",
+            },
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def templates(emulator, product) -> dict[str, str]:
+    """The product's templates (and one whose update fails) as S3 URLs; ``role``: a role for the stacks."""
+    emulator.client("s3").put_object(
+        Bucket=BUCKET, Key="clash.json", Body=json.dumps(TEMPLATE_CLASH).encode()
+    )
+    base = f"https://{BUCKET}.s3.{emulator.region}.amazonaws.com"
+    return {
+        "v1": f"{base}/v1.json",
+        "v2": f"{base}/v2.json",
+        "clash": f"{base}/clash.json",
+        "role": f"arn:aws:iam::{emulator.account}:role/service-role/{LAUNCH_ROLE}",
+    }
+
+
+def provider(url: str, role: str | None = None, name: str = "ingest", **parameters: str) -> dict:
+    given = {
+        "TemplateName": name,
+        "TemplateURL": url,
+        "Parameters": [{"Key": k, "Value": v} for k, v in parameters.items()],
+    }
+    if role:
+        given["RoleARN"] = role
+    return {"CfnTemplateProvider": given}
+
+
+def template_stack(emulator, described: dict) -> dict:
+    stack_name = f"sagemaker-{described['ProjectId']}-ingest"
+    return emulator.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+
+
+def refused(call, **request) -> str:
+    with pytest.raises(ClientError) as raised:
+        call(**request)
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    return raised.value.response["Error"]["Message"]
+
+
+def test_a_project_from_an_s3_template_creates_its_stack(emulator, templates):
+    sagemaker = emulator.client("sagemaker")
+    created = sagemaker.create_project(
+        ProjectName="from-s3",
+        TemplateProviders=[
+            provider(templates["v1"], templates["role"], Prefix="incoming", SageMakerProjectName="x")
+        ],
+        Tags=[{"Key": "team", "Value": "features"}],
+    )
+    described = wait_for(sagemaker, "from-s3", ("CreateCompleted", "CreateFailed"))
+    order = ["Pending", "CreateInProgress", "CreateCompleted"]
+    assert described["seen"] == [s for s in order if s in described["seen"]], described
+
+    stack = template_stack(emulator, described)
+    assert stack["StackName"] == f"sagemaker-{created['ProjectId']}-ingest"
+    assert (stack["StackStatus"], stack["RoleARN"]) == ("CREATE_COMPLETE", templates["role"])
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]} == {
+        "SageMakerProjectName": "from-s3",
+        "SageMakerProjectId": created["ProjectId"],
+        "Prefix": "incoming",
+    }
+    assert {t["Key"]: t["Value"] for t in stack["Tags"]} == {
+        "team": "features",
+        "sagemaker:project-name": "from-s3",
+        "sagemaker:project-id": created["ProjectId"],
+    }
+    value = emulator.client("ssm").get_parameter(Name=f"/projects/from-s3-{created['ProjectId']}")
+    assert value["Parameter"]["Value"] == "incoming"
+
+    assert "ServiceCatalogProvisioningDetails" not in described
+    assert described["TemplateProviderDetails"] == [
+        {
+            "CfnTemplateProviderDetail": {
+                "TemplateName": "ingest",
+                "TemplateURL": templates["v1"],
+                "RoleARN": templates["role"],
+                "Parameters": [
+                    {"Key": "Prefix", "Value": "incoming"},
+                    {"Key": "SageMakerProjectName", "Value": "x"},
+                ],
+                "StackDetail": {
+                    "Name": stack["StackName"],
+                    "Id": stack["StackId"],
+                    "StatusMessage": "CREATE_COMPLETE",
+                },
+            }
+        }
+    ]
+
+
+@pytest.mark.parametrize("form", ["global", "path", "emulator"])
+def test_each_s3_url_form_names_the_template(emulator, templates, form):
+    sagemaker = emulator.client("sagemaker")
+    url = {
+        "global": f"https://{BUCKET}.s3.amazonaws.com/v1.json",
+        "path": f"https://s3.{emulator.region}.amazonaws.com/{BUCKET}/v1.json",
+        "emulator": f"{emulator.endpoint.replace('http://', 'https://')}/{BUCKET}/v1.json",
+    }[form]
+    sagemaker.create_project(ProjectName=f"url-{form}", TemplateProviders=[provider(url)])
+    described = wait_for(sagemaker, f"url-{form}", ("CreateCompleted", "CreateFailed"))
+    assert described["ProjectStatus"] == "CreateCompleted", described
+    assert "RoleARN" not in template_stack(emulator, described)
+
+
+def test_a_template_parameter_breaking_its_pattern_fails_the_project(emulator, templates):
+    sagemaker = emulator.client("sagemaker")
+    sagemaker.create_project(
+        ProjectName="s3-broken", TemplateProviders=[provider(templates["v1"], Prefix="Not_Valid")]
+    )
+    described = wait_for(sagemaker, "s3-broken", ("CreateCompleted", "CreateFailed"))
+    assert described["ProjectStatus"] == "CreateFailed"
+    detail = described["TemplateProviderDetails"][0]["CfnTemplateProviderDetail"]["StackDetail"]
+    assert detail == {
+        "Name": f"sagemaker-{described['ProjectId']}-ingest",
+        "StatusMessage": (
+            "Parameter Prefix failed to satisfy constraint: Prefix: lowercase letters, digits and hyphens"
+        ),
+    }
+    with pytest.raises(ClientError):
+        template_stack(emulator, described)
+
+
+def test_a_template_that_is_not_there_is_refused_and_nothing_is_created(emulator, templates):
+    sagemaker = emulator.client("sagemaker")
+    for url in (
+        f"https://{BUCKET}.s3.amazonaws.com/missing.json",
+        "https://no-such-bucket.s3.amazonaws.com/v1.json",
+        "https://example.com/v1.json",
+    ):
+        message = refused(
+            sagemaker.create_project, ProjectName="s3-missing", TemplateProviders=[provider(url)]
+        )
+        assert url in message
+    assert message == "Invalid templateUrl https://example.com/v1.json: not an S3 object URL."
+    refused(sagemaker.describe_project, ProjectName="s3-missing")
+    assert "s3-missing" not in [p["ProjectName"] for p in sagemaker.list_projects()["ProjectSummaryList"]]
+
+
+def test_template_providers_are_checked_as_the_api_checks_them(emulator, product, templates):
+    sagemaker = emulator.client("sagemaker")
+    both = refused(
+        sagemaker.create_project,
+        ProjectName="s3-checked",
+        TemplateProviders=[provider(templates["v1"])],
+        ServiceCatalogProvisioningDetails={"ProductId": product["product"]},
+    )
+    assert both == (
+        "CreateProject takes exactly one of ServiceCatalogProvisioningDetails and TemplateProviders; "
+        "both were given."
+    )
+    assert "neither was given" in refused(sagemaker.create_project, ProjectName="s3-checked")
+    two = refused(
+        sagemaker.create_project,
+        ProjectName="s3-checked",
+        TemplateProviders=[provider(templates["v1"]), provider(templates["v2"], name="other")],
+    )
+    assert two == "TemplateProviders has 2 template providers; a project takes exactly one."
+    path = "templateProviders.1.member.cfnTemplateProvider"
+    for bad, member in (
+        (provider(templates["v1"], name="under_score"), "templateName"),
+        (provider(templates["v1"], name="x" * 33), "templateName"),
+        (provider(templates["v1"].replace("https", "http")), "templateURL"),
+        (provider(templates["v1"], role="arn:aws:iam::123:role/short-account"), "roleARN"),
+    ):
+        message = refused(sagemaker.create_project, ProjectName="s3-checked", TemplateProviders=[bad])
+        assert f"at '{path}.{member}' failed to satisfy constraint" in message
+    refused(sagemaker.describe_project, ProjectName="s3-checked")
+
+
+def test_update_project_moves_the_template_stack_and_a_failed_update_rolls_back(emulator, templates):
+    sagemaker = emulator.client("sagemaker")
+    sagemaker.create_project(
+        ProjectName="s3-updated", TemplateProviders=[provider(templates["v1"], Prefix="first")]
+    )
+    wait_for(sagemaker, "s3-updated", ("CreateCompleted", "CreateFailed"))
+    assert "with TemplateProvidersToUpdate" in refused(
+        sagemaker.update_project,
+        ProjectName="s3-updated",
+        ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": "pa-x"},
+    )
+    assert "has no template other" in refused(
+        sagemaker.update_project,
+        ProjectName="s3-updated",
+        TemplateProvidersToUpdate=[provider(templates["v2"], name="other")],
+    )
+
+    sagemaker.update_project(
+        ProjectName="s3-updated", TemplateProvidersToUpdate=[provider(templates["v2"], Prefix="second")]
+    )
+    assert sagemaker.describe_project(ProjectName="s3-updated")["ProjectStatus"] in (
+        "UpdateInProgress",
+        "UpdateCompleted",
+    )
+    described = wait_for(sagemaker, "s3-updated", ("UpdateCompleted", "UpdateFailed"))
+    assert described["ProjectStatus"] == "UpdateCompleted", described
+    detail = described["TemplateProviderDetails"][0]["CfnTemplateProviderDetail"]
+    assert (detail["TemplateURL"], detail["Parameters"]) == (
+        templates["v2"],
+        [{"Key": "Prefix", "Value": "second"}],
+    )
+    cloudformation = emulator.client("cloudformation")
+    stack = template_stack(emulator, described)
+    resources = cloudformation.describe_stack_resources(StackName=stack["StackName"])["StackResources"]
+    assert sorted(r["LogicalResourceId"] for r in resources) == ["Second", "Setting"]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["Prefix"] == "second"
+
+    sagemaker.update_project(
+        ProjectName="s3-updated", TemplateProvidersToUpdate=[provider(templates["clash"])]
+    )
+    described = wait_for(sagemaker, "s3-updated", ("UpdateCompleted", "UpdateFailed"))
+    assert described["ProjectStatus"] == "UpdateFailed", described
+    message = described["TemplateProviderDetails"][0]["CfnTemplateProviderDetail"]["StackDetail"][
+        "StatusMessage"
+    ]
+    assert "Clash" in message, message
+    stack = template_stack(emulator, described)
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    resources = cloudformation.describe_stack_resources(StackName=stack["StackName"])["StackResources"]
+    assert sorted(r["LogicalResourceId"] for r in resources) == ["Second", "Setting"]
+
+
+def test_delete_project_deletes_the_template_stack(emulator, templates):
+    sagemaker, cloudformation = emulator.client("sagemaker"), emulator.client("cloudformation")
+    sagemaker.create_project(ProjectName="s3-deleted", TemplateProviders=[provider(templates["v1"])])
+    described = wait_for(sagemaker, "s3-deleted", ("CreateCompleted", "CreateFailed"))
+    stack_name = template_stack(emulator, described)["StackName"]
+    sagemaker.delete_project(ProjectName="s3-deleted")
+    assert (
+        wait_for(sagemaker, "s3-deleted", ("DeleteCompleted", "DeleteFailed"))["ProjectStatus"]
+        == "DeleteCompleted"
+    )
+    with pytest.raises(ClientError):
+        cloudformation.describe_stacks(StackName=stack_name)
+    assert "s3-deleted" not in [p["ProjectName"] for p in sagemaker.list_projects()["ProjectSummaryList"]]

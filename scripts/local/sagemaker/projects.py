@@ -1,14 +1,18 @@
-"""SageMaker projects, provisioned through Service Catalog as SageMaker provisions them.
+"""SageMaker projects: the API, and the life cycle shared by both ways a project is provisioned.
 
-moto has no projects. Here CreateProject launches the Service Catalog product it names
-(:mod:`scripts.local.servicecatalog.provisioning`) with the ``SageMakerProjectName``/``SageMakerProjectId``
-parameters and the ``sagemaker:project-name``/``sagemaker:project-id`` tags; the stack is created in the
-background. A project's status is read from its provisioned product's last record whenever it is read:
-Pending (record CREATED) → CreateInProgress → CreateCompleted, or CreateFailed with the stack's reason;
-likewise UpdateInProgress/UpdateCompleted/UpdateFailed and DeleteInProgress/DeleteCompleted/DeleteFailed.
+moto has no projects. CreateProject takes exactly one of:
 
-The provisioned product is named ``<project name>-<project id>`` (the local emulator's choice; AWS's own
-naming of it was not checked). ``TemplateProviders`` (S3-delivered templates) are refused loudly. A deleted
+- ``ServiceCatalogProvisioningDetails``: the Service Catalog product is launched
+  (:mod:`.catalog_products`);
+- ``TemplateProviders``: a CloudFormation template in S3 becomes the project's stack
+  (:mod:`.template_providers`).
+
+Either way the stack gets the ``SageMakerProjectName``/``SageMakerProjectId`` parameters and the
+``sagemaker:project-name``/``sagemaker:project-id`` tags (:mod:`.project_identity`) and is created in the
+background. Each project's provisioning answers the progress of the operation under way
+(:class:`Provisioning`), and the project's status is read from it whenever the project is read: Pending →
+CreateInProgress → CreateCompleted, or CreateFailed with the stack's reason; likewise
+UpdateInProgress/UpdateCompleted/UpdateFailed and DeleteInProgress/DeleteCompleted/DeleteFailed. A deleted
 project leaves ListProjects; DescribeProject answers DeleteCompleted, and its name may be used again."""
 
 from __future__ import annotations
@@ -16,32 +20,68 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from moto.core.exceptions import JsonRESTError
 from moto.core.utils import utcnow
 from moto.sagemaker.exceptions import ValidationError
-from moto.servicecatalog.models import servicecatalog_backends
 from moto.utilities.utils import get_partition
 
-from scripts.local.servicecatalog.provisioning import LaunchChoice, new_id
+from scripts.local.servicecatalog.provisioning import new_id
+
+from .catalog_products import CatalogProvisioning
+from .project_identity import ProjectIdentity
+from .template_providers import TemplateProvisioning
 
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
-_PHASE_STATUS = {
-    "create": {"CREATED": "Pending", "IN_PROGRESS": "CreateInProgress", "SUCCEEDED": "CreateCompleted"},
+_STATUS = {
+    "create": {
+        "pending": "Pending",
+        "running": "CreateInProgress",
+        "succeeded": "CreateCompleted",
+        "failed": "CreateFailed",
+    },
     "update": {
-        "CREATED": "UpdateInProgress",
-        "IN_PROGRESS": "UpdateInProgress",
-        "SUCCEEDED": "UpdateCompleted",
+        "pending": "UpdateInProgress",
+        "running": "UpdateInProgress",
+        "succeeded": "UpdateCompleted",
+        "failed": "UpdateFailed",
     },
     "delete": {
-        "CREATED": "DeleteInProgress",
-        "IN_PROGRESS": "DeleteInProgress",
-        "SUCCEEDED": "DeleteCompleted",
+        "pending": "DeleteInProgress",
+        "running": "DeleteInProgress",
+        "succeeded": "DeleteCompleted",
+        "failed": "DeleteFailed",
     },
 }
-_FAILED = {"create": "CreateFailed", "update": "UpdateFailed", "delete": "DeleteFailed"}
-_SETTLED = {"CreateCompleted", "CreateFailed", "UpdateCompleted", "UpdateFailed", "DeleteFailed"}
+_SETTLED = {
+    "CreateCompleted",
+    "CreateFailed",
+    "UpdateCompleted",
+    "UpdateFailed",
+    "DeleteFailed",
+    "DeleteCompleted",
+}
+
+
+class Provisioning(Protocol):
+    """How a project is provisioned: :class:`.catalog_products.CatalogProvisioning` or
+    :class:`.template_providers.TemplateProvisioning`."""
+
+    def progress(self) -> str:
+        """The operation under way: pending, running, succeeded or failed."""
+        ...
+
+    def described(self) -> dict[str, Any]:
+        """DescribeProject's members for this way of provisioning, the reason of a failure among them."""
+        ...
+
+    def update(self, request: dict[str, Any], tags: list[dict[str, str]]) -> bool:
+        """Start the update UpdateProject asks for; False when it asks for none."""
+        ...
+
+    def delete(self) -> None:
+        """Start deleting what the project provisioned."""
+        ...
 
 
 @dataclass
@@ -50,14 +90,10 @@ class Project:
     id: str
     arn: str
     description: str
-    provisioning: dict[str, Any]
-    """ServiceCatalogProvisioningDetails as given (the artifact follows updates)."""
     tags: list[dict[str, str]]
-    provisioned_product_id: str | None = None
-    record_id: str | None = None
+    provisioning: Provisioning
     phase: str = "create"
     status: str = "Pending"
-    status_message: str = ""
     created: datetime = field(default_factory=utcnow)
     modified: datetime = field(default_factory=utcnow)
 
@@ -74,25 +110,13 @@ class Project:
         return summary
 
     def describe(self) -> dict[str, Any]:
-        described = {
+        return {
             **self.summary(),
-            "ServiceCatalogProvisioningDetails": self.provisioning,
+            **self.provisioning.described(),
             "CreatedBy": {},
             "LastModifiedTime": self.modified,
             "LastModifiedBy": {},
         }
-        if self.provisioned_product_id:
-            details = {"ProvisionedProductId": self.provisioned_product_id}
-            if self.status_message:
-                details["ProvisionedProductStatusMessage"] = self.status_message
-            described["ServiceCatalogProvisionedProductDetails"] = details
-        return described
-
-
-def _validation(error: Exception) -> ValidationError:
-    """A Service Catalog refusal as CreateProject/UpdateProject report it."""
-    message = error.message if isinstance(error, JsonRESTError) else str(error)
-    return ValidationError(message=message)
 
 
 class ProjectsMixin:
@@ -108,10 +132,6 @@ class ProjectsMixin:
             self._projects: dict[str, Project] = {}
         return self._projects
 
-    @property
-    def _catalog(self) -> Any:
-        return servicecatalog_backends[self.account_id][self.region_name]
-
     def project(self, name: str) -> Project:
         project = self.projects.get(name)
         if project is None:
@@ -120,23 +140,12 @@ class ProjectsMixin:
         return project
 
     def _refresh(self, project: Project) -> None:
-        if project.record_id is None or project.status in _SETTLED or project.status == "DeleteCompleted":
+        if project.status in _SETTLED:
             return
-        record = self._catalog.record(project.record_id)
-        status = _PHASE_STATUS[project.phase].get(record.status, _FAILED[project.phase])
+        status = _STATUS[project.phase][project.provisioning.progress()]
         if status != project.status:
             project.status = status
             project.modified = utcnow()
-        if record.status == "FAILED":
-            project.status_message = "; ".join(e["Description"] for e in record.errors)
-
-    def _project_tags(self, project: Project) -> list[dict[str, str]]:
-        own = [t for t in project.tags if not t["Key"].startswith("sagemaker:project-")]
-        return [
-            *own,
-            {"Key": "sagemaker:project-name", "Value": project.name},
-            {"Key": "sagemaker:project-id", "Value": project.id},
-        ]
 
     # -- CreateProject ------------------------------------------------------------------------------
     def create_project(self, request: dict[str, Any]) -> Project:
@@ -146,55 +155,33 @@ class ProjectsMixin:
                 message=f"1 validation error detected: Value '{name}' at 'projectName' failed to satisfy "
                 "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}"
             )
-        if request.get("TemplateProviders"):
+        catalog = request.get("ServiceCatalogProvisioningDetails")
+        providers = request.get("TemplateProviders")
+        if bool(catalog) == bool(providers):
             raise ValidationError(
-                message="TemplateProviders are not supported by the local emulator; use "
-                "ServiceCatalogProvisioningDetails (or create the project on AWS)."
+                message="CreateProject takes exactly one of ServiceCatalogProvisioningDetails and "
+                f"TemplateProviders; {'both were' if catalog else 'neither was'} given."
             )
-        details = request.get("ServiceCatalogProvisioningDetails")
-        if not details or not details.get("ProductId"):
-            raise ValidationError(message="ServiceCatalogProvisioningDetails with a ProductId is required.")
         existing = self.projects.get(name)
         if existing is not None:
             self._refresh(existing)
             if existing.status != "DeleteCompleted":
                 raise ValidationError(message=f"Project {name} already exists.")
-        project_id = new_id("p-", 12)
+        identity = ProjectIdentity(name, new_id("p-", 12))
+        tags = list(request.get("Tags") or [])
+        launch = CatalogProvisioning.launch if catalog else TemplateProvisioning.launch
+        provisioning = launch(
+            self.account_id, self.region_name, identity, catalog or providers, identity.tags(tags)
+        )
         partition = get_partition(self.region_name)
         project = Project(
             name=name,
-            id=project_id,
+            id=identity.id,
             arn=f"arn:{partition}:sagemaker:{self.region_name}:{self.account_id}:project/{name.lower()}",
             description=request.get("ProjectDescription", ""),
-            provisioning=dict(details),
-            tags=list(request.get("Tags") or []),
+            tags=tags,
+            provisioning=provisioning,
         )
-        given = [
-            p for p in details.get("ProvisioningParameters") or [] if not p["Key"].startswith("SageMaker")
-        ]
-        parameters = [
-            *given,
-            {"Key": "SageMakerProjectName", "Value": name},
-            {"Key": "SageMakerProjectId", "Value": project_id},
-        ]
-        try:
-            record = self._catalog.provision_product(
-                LaunchChoice(
-                    product_id=details["ProductId"],
-                    artifact_id=details.get("ProvisioningArtifactId"),
-                    path_id=details.get("PathId"),
-                ),
-                f"{name}-{project_id}",
-                parameters,
-                self._project_tags(project),
-                None,
-            )
-        except JsonRESTError as error:
-            raise _validation(error) from error
-        project.provisioned_product_id = record.provisioned_product_id
-        project.record_id = record.id
-        if not project.provisioning.get("ProvisioningArtifactId"):
-            project.provisioning["ProvisioningArtifactId"] = record.artifact_id
         self.projects[name] = project
         return project
 
@@ -224,36 +211,20 @@ class ProjectsMixin:
             raise ValidationError(
                 message=f"Project {project.name} cannot be updated while it is {project.status}."
             )
-        if request.get("TemplateProvidersToUpdate"):
-            raise ValidationError(message="TemplateProvidersToUpdate is not supported by the local emulator.")
+        if request.get("ServiceCatalogProvisioningUpdateDetails") and request.get(
+            "TemplateProvidersToUpdate"
+        ):
+            raise ValidationError(
+                message="UpdateProject takes one of ServiceCatalogProvisioningUpdateDetails and "
+                "TemplateProvidersToUpdate, not both."
+            )
+        tags = project.tags if request.get("Tags") is None else list(request["Tags"])
+        identity = ProjectIdentity(project.name, project.id)
+        if project.provisioning.update(request, identity.tags(tags)):
+            project.phase, project.status = "update", "UpdateInProgress"
         if "ProjectDescription" in request:
             project.description = request["ProjectDescription"]
-        if request.get("Tags") is not None:
-            project.tags = list(request["Tags"])
-        update = request.get("ServiceCatalogProvisioningUpdateDetails")
-        if update:
-            given = [
-                p for p in update.get("ProvisioningParameters") or [] if not p["Key"].startswith("SageMaker")
-            ]
-            try:
-                record = self._catalog.update_provisioned_product(
-                    project.provisioned_product_id,
-                    None,
-                    update.get("ProvisioningArtifactId")
-                    or project.provisioning.get("ProvisioningArtifactId"),
-                    None,
-                    None,
-                    given,
-                    self._project_tags(project),
-                )
-            except JsonRESTError as error:
-                raise _validation(error) from error
-            project.phase, project.record_id, project.status = "update", record.id, "UpdateInProgress"
-            project.status_message = ""
-            if update.get("ProvisioningArtifactId"):
-                project.provisioning["ProvisioningArtifactId"] = update["ProvisioningArtifactId"]
-            if update.get("ProvisioningParameters") is not None:
-                project.provisioning["ProvisioningParameters"] = update["ProvisioningParameters"]
+        project.tags = tags
         project.modified = utcnow()
         return project
 
@@ -266,13 +237,7 @@ class ProjectsMixin:
             return
         if project.status in ("Pending", "CreateInProgress", "UpdateInProgress"):
             raise ValidationError(message=f"Project {name} cannot be deleted while it is {project.status}.")
-        project.phase, project.status, project.status_message = "delete", "DeleteInProgress", ""
+        project.phase, project.status = "delete", "DeleteInProgress"
         project.modified = utcnow()
-        try:
-            record = self._catalog.terminate_provisioned_product(
-                project.provisioned_product_id, None, False, None
-            )
-        except JsonRESTError:  # the provisioned product is gone already
-            project.status, project.record_id = "DeleteCompleted", None
-            return
-        project.record_id = record.id
+        project.provisioning.delete()
+        self._refresh(project)
