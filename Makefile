@@ -15,6 +15,9 @@ export CFN_BUCKET_NAME ?=
 export S3_PREFIX ?=
 export PUBLISHERS ?=
 export DATA_BUCKETS ?=
+export CONNECTIONS ?=
+export DELIVERY ?= servicecatalog
+export DOMAIN_ID ?=
 export STACK_NAME ?= sagemaker-fs-ingestion-portfolio
 export EXECUTION_ROLE_ARN ?=
 export LAUNCH_ROLE ?= service-role/AmazonSageMakerServiceCatalogProductsLaunchRole
@@ -49,6 +52,12 @@ help: ## Show targets and variables
 	@echo "                         (the staging bucket's policy lets only publishers write)"
 	@echo "  DATA_BUCKETS           buckets projects may monitor and read flows from, comma-separated"
 	@echo "                         (default: the SageMaker default bucket sagemaker-<region>-<account>)"
+	@echo "  CONNECTIONS            CodeConnections connection ARNs projects may build from (SourceRepository="
+	@echo "                         CodeConnections), comma-separated (default: none, CodeCommit only)"
+	@echo "  DELIVERY               how Studio users get the template (now: $(DELIVERY)): servicecatalog (a portfolio"
+	@echo "                         whose launch constraint fixes the role and template a project runs; README),"
+	@echo "                         s3 (SageMaker reads it from the staging bucket) or both"
+	@echo "  DOMAIN_ID              Studio domain that shows the S3-delivered template (default: the only one)"
 	@echo "  STACK_NAME             CloudFormation stack of the portfolio (now: $(STACK_NAME))"
 	@echo "  EXECUTION_ROLE_ARN     SageMaker execution role granted the portfolio"
 	@echo "                         (default: the Studio domain's default execution role)"

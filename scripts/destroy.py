@@ -1,6 +1,8 @@
 """Remove what deploy created: ``python -m scripts.destroy`` (``make destroy``).
 
-Deletes the portfolio stack. Buckets are only touched when asked, and never under something alive:
+Deletes the portfolio stack, and first what an S3 delivery added (:func:`scripts.s3_delivery.withdraw`:
+the published template, the bucket's CORS rule, the domain's templates location tag). Buckets are only
+touched when asked, and never under something alive:
 
 - ``DELETE_PROJECT_BUCKETS=1`` empties and deletes the buckets provisioned projects retain (tagged
   ``sagemaker-fs-ingestion:retained=true``) whose project stack is gone (:mod:`scripts.project_buckets`),
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from scripts import PROJECT_ROOT, project_buckets
+from scripts import PROJECT_ROOT, project_buckets, s3_delivery
 from scripts.aws import AwsContext
 from scripts.deploy import DEFAULT_STACK, OUTPUTS_FILE
 from scripts.deployer import Deployer
@@ -136,7 +138,13 @@ def main() -> None:
         if users:
             raise StagingInUseError(staging, users)
 
-    Deployer(cfn).delete(args.stack_name)
+    deployer = Deployer(cfn)
+    location = deployer.outputs(args.stack_name).get("ProjectTemplatesLocation")
+    if location:
+        print(f"Withdrawing the S3-delivered template ({location}):")
+        for line in s3_delivery.withdraw(aws, *s3_delivery.staging_of(location)):
+            print(line)
+    deployer.delete(args.stack_name)
     (args.build_dir / aws.region / OUTPUTS_FILE).unlink(missing_ok=True)
 
     if args.delete_project_buckets:

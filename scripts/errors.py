@@ -143,6 +143,21 @@ class BadDataBucketsError(KitError):
         )
 
 
+class BadConnectionsError(KitError):
+    def __init__(self, arn: str) -> None:
+        super().__init__(
+            f"CONNECTIONS entry {arn!r} is not a CodeConnections connection ARN: give connection ARNs, "
+            "comma-separated, e.g. CONNECTIONS=arn:aws:codeconnections:us-east-1:123456789012:connection/<id>"
+        )
+
+
+class BadDeliveryError(KitError):
+    def __init__(self, value: str, choices: list[str]) -> None:
+        super().__init__(
+            f"DELIVERY={value!r} is not a delivery: choose {', '.join(choices)} (make help says what each is)"
+        )
+
+
 class DataBucketError(KitError):
     def __init__(self, bucket: str, problem: str) -> None:
         super().__init__(f"data bucket {bucket} (DATA_BUCKETS) {problem}")

@@ -7,11 +7,21 @@ import json
 import boto3
 import pytest
 
-from scripts.deploy import data_buckets, format_outputs, load_manifest, portfolio_parameters, write_outputs
+from scripts.deploy import (
+    connection_arns,
+    data_buckets,
+    delivery_channels,
+    format_outputs,
+    load_manifest,
+    portfolio_parameters,
+    write_outputs,
+)
 from scripts.deployer import DeployResult
 from scripts.errors import (
     AmbiguousExecutionRoleError,
+    BadConnectionsError,
     BadDataBucketsError,
+    BadDeliveryError,
     KitError,
     ManifestNotFoundError,
     NoStudioDomainError,
@@ -47,6 +57,9 @@ def create_domain(name: str, role_arn: str) -> None:
         DefaultUserSettings={"ExecutionRole": role_arn},
         SubnetIds=["subnet-1"],
         VpcId="vpc-1",
+        # A tag of the domain's own (which make deploy keeps); moto also fails ListTags on a domain made
+        # without tags (the emulator fixes that: scripts/local/sagemaker/models.py).
+        Tags=[{"Key": "team", "Value": "ml-platform"}],
     )
 
 
@@ -116,6 +129,8 @@ def test_portfolio_parameters_from_the_domain_and_the_launch_role(aws):
         "LaunchRoleName": "AmazonSageMakerServiceCatalogProductsLaunchRole",
         "LaunchRolePath": "/service-role/",
         "DataBucketNames": "bucket-a,bucket-b",
+        "ConnectionArns": "",
+        "Delivery": "servicecatalog",
     }
 
 
@@ -143,6 +158,47 @@ def test_data_buckets_refuse_what_is_not_a_bucket_name(aws, value):
         f"DATA_BUCKETS entry {value!r} is not an S3 bucket name (no wildcards): give bucket names, "
         "comma-separated, e.g. DATA_BUCKETS=sagemaker-us-east-1-123456789012,my-data"
     )
+
+
+CONNECTION = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
+OLD_CONNECTION = "arn:aws:codestar-connections:us-east-1:123456789012:connection/0a1b2c3d"
+
+
+def test_connections_are_connection_arns_and_none_by_default():
+    assert connection_arns("") == []
+    assert connection_arns(f" {CONNECTION} ,{OLD_CONNECTION}") == [CONNECTION, OLD_CONNECTION]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [CONNECTION.replace("0a1b", "*"), "arn:aws:codecommit:us-east-1:123456789012:repo", "my-connection"],
+    ids=["wildcard", "other-service", "name"],
+)
+def test_connections_refuse_what_is_not_a_connection_arn(value):
+    with pytest.raises(BadConnectionsError) as raised:
+        connection_arns(f"{CONNECTION},{value}")
+    assert str(raised.value).startswith(
+        f"CONNECTIONS entry {value!r} is not a CodeConnections connection ARN: "
+    )
+
+
+def test_deliveries_and_the_default():
+    assert delivery_channels(None) == {"servicecatalog"}
+    assert delivery_channels("S3") == {"s3"}
+    assert delivery_channels("both") == {"servicecatalog", "s3"}
+    with pytest.raises(BadDeliveryError) as raised:
+        delivery_channels("catalog")
+    assert str(raised.value) == (
+        "DELIVERY='catalog' is not a delivery: choose both, s3, servicecatalog (make help says what each is)"
+    )
+
+
+def test_the_s3_delivery_needs_no_service_catalog_launch_role(aws):
+    execution_arn = create_role(RoleRef.parse("service-role/AmazonSageMaker-ExecutionRole-1"))
+    parameters = portfolio_parameters(aws, execution_arn, LAUNCH, ["bucket-a"], "s3", [CONNECTION])
+    assert (parameters["Delivery"], parameters["ConnectionArns"]) == ("s3", CONNECTION)
+    with pytest.raises(RoleNotFoundError):
+        portfolio_parameters(aws, execution_arn, LAUNCH, ["bucket-a"], "both")
 
 
 def test_the_manifest_must_exist_and_match_the_region(tmp_path):

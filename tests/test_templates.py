@@ -1220,6 +1220,8 @@ def test_portfolio_outputs():
         "AllowedDataBuckets",
         "AllowedConnections",
         "ExecutionRolePolicyArn",
+        "ExecutionRoleCatalogPolicyArn",
+        "ExecutionRoleS3DeliveryPolicyArn",
         "ExecutionRoleName",
         "Delivery",
         "ProjectTemplatesLocation",
@@ -1235,7 +1237,12 @@ def test_portfolio_outputs():
         "ProvisioningArtifactNames",
     ):
         assert outputs[name]["Condition"] == "DeliversThroughServiceCatalog", name
-    for name in ("ProjectTemplatesLocation", "ProjectTemplateUrl", "ProjectsLaunchRoleArn"):
+    for name in (
+        "ProjectTemplatesLocation",
+        "ProjectTemplateUrl",
+        "ProjectsLaunchRoleArn",
+        "ExecutionRoleS3DeliveryPolicyArn",
+    ):
         assert outputs[name]["Condition"] == "DeliversFromS3", name
 
 

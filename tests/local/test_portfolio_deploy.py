@@ -78,11 +78,12 @@ def test_every_resource_has_its_own_events(emulator, first_deploy):
         "LaunchRoleIamPolicy": "AWS::IAM::ManagedPolicy",
         "LaunchRolePolicy": "AWS::IAM::ManagedPolicy",
         "ExecutionRolePolicy": "AWS::IAM::ManagedPolicy",
+        "ExecutionRoleCatalogPolicy": "AWS::IAM::ManagedPolicy",
     }
     resources = emulator.client("cloudformation").list_stack_resources(StackName=STACK)[
         "StackResourceSummaries"
     ]
-    assert len(resources) == 10
+    assert len(resources) == 11
 
 
 def test_portfolio_and_product(emulator, outputs):
@@ -157,7 +158,7 @@ def test_both_associations_and_the_launch_constraint(emulator, outputs):
     [
         (LAUNCH_ROLE, ["LaunchRoleIamPolicyArn", "LaunchRolePolicyArn"]),
         (USE_ROLE, []),
-        (EXECUTION_ROLE, ["ExecutionRolePolicyArn"]),
+        (EXECUTION_ROLE, ["ExecutionRolePolicyArn", "ExecutionRoleCatalogPolicyArn"]),
     ],
     ids=["launch-role", "use-role-gets-nothing", "execution-role"],
 )

@@ -282,3 +282,38 @@ def test_a_lambda_permission_is_a_statement_that_goes_with_its_stack(emulator):
     cloudformation.delete_stack(StackName="permission")
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         emulator.client("lambda").get_policy(FunctionName="permitted")
+
+
+def test_an_update_that_turns_a_condition_false_deletes_its_resource(emulator):
+    cloudformation, s3 = emulator.client("cloudformation"), emulator.client("s3")
+    body = json.dumps(
+        {
+            "Parameters": {"Extra": {"Type": "String", "AllowedValues": ["yes", "no"]}},
+            "Conditions": {"WantsExtra": {"Fn::Equals": [{"Ref": "Extra"}, "yes"]}},
+            "Resources": {
+                "Kept": bucket("condition-kept"),
+                "Extra": {**bucket("condition-extra"), "Condition": "WantsExtra"},
+            },
+        }
+    )
+    cloudformation.create_stack(
+        StackName="conditions",
+        TemplateBody=body,
+        Parameters=[{"ParameterKey": "Extra", "ParameterValue": "yes"}],
+    )
+    assert {"condition-kept", "condition-extra"} <= {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    cloudformation.update_stack(
+        StackName="conditions",
+        TemplateBody=body,
+        Parameters=[{"ParameterKey": "Extra", "ParameterValue": "no"}],
+    )
+    [stack] = cloudformation.describe_stacks(StackName="conditions")["Stacks"]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    names = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert "condition-kept" in names and "condition-extra" not in names
+    logical = {
+        r["LogicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName="conditions")["StackResources"]
+    }
+    assert logical == {"Kept"}
+    assert ("Extra", "DELETE_COMPLETE") in statuses(cloudformation, "conditions")

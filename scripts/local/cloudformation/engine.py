@@ -299,12 +299,16 @@ def _update(
     try:
         new_map.load()
         prepare(new_map)
+        wanted = wanted_resources(new_map)
         for logical_id, resource in created_resources(old_map).items():
             new_definition = new_dict["Resources"].get(logical_id)
-            if new_definition and new_definition["Type"] == old_map._resource_json_map[logical_id]["Type"]:
+            same_type = (
+                new_definition and new_definition["Type"] == old_map._resource_json_map[logical_id]["Type"]
+            )
+            if same_type and logical_id in wanted:  # a resource whose Condition turned false is removed
                 new_map._parsed_resources[logical_id] = resource
                 kept.add(logical_id)
-        for logical_id in wanted_resources(new_map):
+        for logical_id in wanted:
             if logical_id in kept:
                 _update_if_changed(stack, old_map, plan, logical_id)
             else:

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from moto.core.exceptions import JsonRESTError
 from moto.glue.models import glue_backends
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
-from moto.sagemaker.models import BaseObject, SageMakerModelBackend
+from moto.sagemaker.models import PAGINATION_MODEL, BaseObject, SageMakerModelBackend
 from moto.sagemaker.utils import arn_formatter, get_pipeline_execution_from_arn
+from moto.utilities.paginator import paginate
 
 from scripts.local import concurrency, s3_objects
 
@@ -247,6 +248,21 @@ class Backend(ProjectsMixin, PipelineBackendMixin, SageMakerModelBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.online_store = OnlineStore()
+
+    # -- tags (moto appends a key given again, and a resource created without tags has None) ------------
+    def add_tags(self, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+        resource = self._get_resource_from_arn(arn)
+        given = {tag["Key"] for tag in tags}
+        resource.tags = [tag for tag in resource.tags or [] if tag["Key"] not in given] + list(tags)
+        return resource.tags
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_tags(self, arn: str) -> list[dict[str, str]]:
+        return self._get_resource_from_arn(arn).tags or []
+
+    def delete_tags(self, arn: str, tag_keys: list[str]) -> None:
+        resource = self._get_resource_from_arn(arn)
+        resource.tags = [tag for tag in resource.tags or [] if tag["Key"] not in tag_keys]
 
     # -- control plane ----------------------------------------------------------------------------------
     def create_feature_group_from(self, request: dict[str, Any]) -> str:
