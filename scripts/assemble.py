@@ -169,10 +169,9 @@ def build_artifacts(
     """Write the seed zip and the function zip into ``out_dir`` (emptied first), each within the size
     limits of the service that takes it (:mod:`scripts.artifact_limits`)."""
     layout.read_version()
-    _check_seed(layout.seed_dir)
     function_source = layout.seed_dir / FUNCTION_SOURCE
     entries = {
-        "seed-code": tree_entries(layout.seed_dir),
+        "seed-code": seed_entries(layout.seed_dir),
         "function-code": [(function_source.name, function_source)],
     }
     for role, files in entries.items():  # before reading any file
@@ -293,10 +292,13 @@ def manifest_json(
     return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
 
 
-def _check_seed(seed_dir: Path) -> None:
+def seed_entries(seed_dir: Path) -> list[tuple[str, Path]]:
+    """The files of the seed code (what its zip holds, and what `make seed-repo` commits); a seed missing
+    a required file is refused."""
     missing = [name for name in REQUIRED_SEED_FILES if not (seed_dir / name).is_file()]
     if missing:
         raise MissingSeedFilesError(str(seed_dir), missing)
+    return tree_entries(seed_dir)
 
 
 def _render_template(path: Path, values: dict, releases: tuple[Release, ...] = ()) -> bytes:

@@ -106,6 +106,17 @@ def delete_objects(aws: AwsContext, bucket: str, prefix: str = "") -> int:
     return deleted
 
 
+def delete_portfolio_stack(aws, stack: str) -> None:
+    """Withdraw the S3 delivery the stack's outputs name (if any), then delete the stack."""
+    deployer = Deployer(aws.client("cloudformation"))
+    location = deployer.outputs(stack).get("ProjectTemplatesLocation")
+    if location:
+        print(f"Withdrawing the S3-delivered template ({location}):")
+        for line in s3_delivery.withdraw(aws, *s3_delivery.staging_of(location)):
+            print(line)
+    deployer.delete(stack)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.destroy", description=__doc__)
     parser.add_argument("--region", help="AWS region (default: REGION, then boto3's resolution)")
@@ -138,13 +149,7 @@ def main() -> None:
         if users:
             raise StagingInUseError(staging, users)
 
-    deployer = Deployer(cfn)
-    location = deployer.outputs(args.stack_name).get("ProjectTemplatesLocation")
-    if location:
-        print(f"Withdrawing the S3-delivered template ({location}):")
-        for line in s3_delivery.withdraw(aws, *s3_delivery.staging_of(location)):
-            print(line)
-    deployer.delete(args.stack_name)
+    delete_portfolio_stack(aws, args.stack_name)
     (args.build_dir / aws.region / OUTPUTS_FILE).unlink(missing_ok=True)
 
     if args.delete_project_buckets:

@@ -22,9 +22,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from scripts import PROJECT_ROOT
-from scripts.assemble import SourceLayout
+from scripts.assemble import SourceLayout, seed_entries
 from scripts.errors import KitError, run_main
-from scripts.zipping import build_zip, tree_entries
+from scripts.zipping import build_zip
 
 DEFAULT_BRANCH = "main"
 FALLBACK_IDENTITY = ("sagemaker-fs-ingestion kit", "seed-repo@localhost")
@@ -109,7 +109,7 @@ def git(*arguments: str, cwd: Path, what: str = "", fix: str = "check your Git i
 
 def write_seed(layout: SourceLayout, directory: Path) -> int:
     """Write the files of the packaged seed zip into ``directory``, with the zip's permissions."""
-    with zipfile.ZipFile(io.BytesIO(build_zip(tree_entries(layout.seed_dir)))) as archive:
+    with zipfile.ZipFile(io.BytesIO(build_zip(seed_entries(layout.seed_dir)))) as archive:
         for info in archive.infolist():
             path = directory / info.filename
             path.parent.mkdir(parents=True, exist_ok=True)

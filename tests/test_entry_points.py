@@ -14,7 +14,7 @@ def run(*arguments: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("job", ["package", "deploy", "destroy", "lint"])
+@pytest.mark.parametrize("job", ["package", "deploy", "destroy", "lint", "seed_repo"])
 def test_every_job_has_help(job):
     result = run(f"scripts.{job}", "--help")
     assert result.returncode == 0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scripts import PROJECT_ROOT, abalone, dataset, deploy, follow, offline_store
+from scripts import PROJECT_ROOT, abalone, dataset, deploy, follow, offline_store, project_templates
 from scripts.aws import AwsContext
 from scripts.errors import KitError
 from scripts.execution_role import studio_execution_role
@@ -36,10 +36,6 @@ class Demo:
     def bucket(self) -> str:
         """The SageMaker default bucket, which `make deploy` lets projects read by default."""
         return f"sagemaker-{self.aws.region}-{self.aws.account}"
-
-    def portfolio_outputs(self) -> dict[str, str]:
-        path = self.build_dir / self.aws.region / deploy.OUTPUTS_FILE
-        return json.loads(path.read_text())["outputs"]
 
 
 def publish(demo: Demo) -> None:
@@ -106,9 +102,8 @@ def project(demo: Demo) -> dict[str, str]:
 def project_outputs(demo: Demo) -> dict[str, str]:
     """The demo project's stack outputs, with its ``project_id`` and ``stack`` name."""
     described = demo.aws.client("sagemaker").describe_project(ProjectName=PROJECT_NAME)
-    provisioned = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
     [stack] = demo.aws.client("cloudformation").describe_stacks(
-        StackName=f"SC-{demo.aws.account}-{provisioned}"
+        StackName=project_templates.stack_of(described, demo.aws.account)
     )["Stacks"]
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
     return {**outputs, "project_id": described["ProjectId"], "stack": stack["StackName"]}
@@ -122,10 +117,11 @@ def _gone(sagemaker) -> tuple[bool | None, str]:
 
 
 def _create_project(demo: Demo) -> None:
-    outputs = demo.portfolio_outputs()
-    product = outputs["ProductId"]
-    artifact = outputs["ProvisioningArtifactIds"].split(",")[-1]
-    [path] = demo.aws.client("servicecatalog").list_launch_paths(ProductId=product)["LaunchPathSummaries"][:1]
+    """From the Service Catalog product, or with DELIVERY=s3 from the S3-delivered template."""
+    template = project_templates.find_template(
+        demo.aws, os.environ.get("DELIVERY"), os.environ.get("STACK_NAME") or deploy.DEFAULT_STACK
+    )
+    print(f"    from the {template.delivery} delivery of the template")
     parameters = {
         "DataBucketName": demo.bucket,
         "DataKeyPrefix": DATA_PREFIX,
@@ -133,15 +129,8 @@ def _create_project(demo: Demo) -> None:
         "DataWranglerFlowKey": FLOW_KEY,
         "FeatureGroupName": FEATURE_GROUP,
     }
-    demo.aws.client("sagemaker").create_project(
-        ProjectName=PROJECT_NAME,
-        ProjectDescription="make demo: abalone.csv into Feature Store",
-        ServiceCatalogProvisioningDetails={
-            "ProductId": product,
-            "ProvisioningArtifactId": artifact,
-            "PathId": path["Id"],
-            "ProvisioningParameters": [{"Key": k, "Value": v} for k, v in parameters.items()],
-        },
+    project_templates.create_project(
+        demo.aws, template, PROJECT_NAME, "make demo: abalone.csv into Feature Store", parameters
     )
 
 

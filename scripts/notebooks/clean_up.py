@@ -8,9 +8,14 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from scripts import project_buckets
-from scripts.deployer import Deployer
-from scripts.destroy import delete_objects, delete_project_buckets, live_stack_id, report_plan
+from scripts import project_buckets, project_templates
+from scripts.destroy import (
+    delete_objects,
+    delete_portfolio_stack,
+    delete_project_buckets,
+    live_stack_id,
+    report_plan,
+)
 from scripts.errors import KitError
 from scripts.follow import wait_for
 from scripts.notebooks.confirm import confirm
@@ -36,17 +41,32 @@ class Project:
     """The feature group the project's pipeline ingests into (its ``FeatureGroupName`` parameter)."""
 
 
-def projects_from(env: Environment, product_id: str) -> list[Project]:
-    """The projects created from the Service Catalog product ``product_id`` (any version), not deleted."""
+def delivered_templates(
+    env: Environment, portfolio_stack: str
+) -> list[project_templates.CatalogProduct | project_templates.S3Template]:
+    """The kit's template as each delivery offers it here (none when nothing is deployed)."""
+    found = []
+    for delivery in project_templates.DELIVERIES:
+        try:
+            found.append(project_templates.find_template(env, delivery, portfolio_stack))
+        except KitError as missing:
+            print(f"no {delivery} template to look for projects of: {missing}")
+    return found
+
+
+def projects_from(
+    env: Environment, templates: list[project_templates.CatalogProduct | project_templates.S3Template]
+) -> list[Project]:
+    """The projects, not deleted, created from any of ``templates`` (a product: any version)."""
     sagemaker = env.client("sagemaker")
     found = []
     for page in sagemaker.get_paginator("list_projects").paginate():
         for summary in page["ProjectSummaryList"]:
             described = sagemaker.describe_project(ProjectName=summary["ProjectName"])
-            details = described.get("ServiceCatalogProvisioningDetails", {})
-            if details.get("ProductId") != product_id or described["ProjectStatus"] == "DeleteCompleted":
+            made = any(template.made(described) for template in templates)
+            if not made or described["ProjectStatus"] == "DeleteCompleted":
                 continue
-            parameters = {p["Key"]: p["Value"] for p in details.get("ProvisioningParameters", [])}
+            parameters = project_templates.parameters_of(described)
             found.append(
                 Project(
                     described["ProjectName"],
@@ -153,5 +173,5 @@ def delete_portfolio(env: Environment, stack: str) -> bool:
         return False
     if not confirm(f"Delete the portfolio stack {stack} (the template disappears from Studio for everyone)?"):
         return False
-    Deployer(cloudformation).delete(stack)
+    delete_portfolio_stack(env, stack)
     return True

@@ -1,6 +1,7 @@
-"""`make demo` on the emulator: the whole product from an empty account, run as a user runs it (the same
-stages, in this process, against the module's emulator); then what the issue's bad inputs do to a demo
-that worked: a commit whose seed tests fail, a bad file uploaded."""
+"""`make demo DELIVERY=s3` on the emulator: the whole product from an empty account, run as a user runs it
+(the same stages, in this process, against the module's emulator), the project created from the
+S3-delivered template (tests/local/test_walkthrough.py creates one through Service Catalog); then what the
+issue's bad inputs do to a demo that worked: a commit whose seed tests fail, a bad file uploaded."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def workspace(tmp_path_factory):
 
 @contextlib.contextmanager
 def demo_environment(emulator, workspace):
-    with pointed_at(emulator.endpoint, workspace, ABALONE_URL=ABALONE_URL, TARGET="local"):
+    with pointed_at(emulator.endpoint, workspace, ABALONE_URL=ABALONE_URL, TARGET="local", DELIVERY="s3"):
         aws = AwsContext.from_environment()
         yield stages.Demo(aws, build_dir=workspace / "build", datasets=workspace / "datasets")
 
@@ -53,6 +54,13 @@ def test_the_demo_runs_the_whole_product_from_an_empty_account(emulator, first_r
     ):
         assert re.search(rf"==> .*{stage}", first_run), stage
     assert "4,177 rows, 4,177 distinct records" in first_run
+    assert "from the s3 delivery of the template" in first_run
+    described = emulator.client("sagemaker").describe_project(ProjectName=stages.PROJECT_NAME)
+    [provider] = described["TemplateProviderDetails"]
+    assert provider["CfnTemplateProviderDetail"]["TemplateURL"].endswith(
+        "/project-templates/s3-fs-ingestion.yaml"
+    )
+    assert "ServiceCatalogProvisioningDetails" not in described
     assert ABALONE_ORIGIN in first_run
     assert re.search(r"\n\s+\d+\.\d s  in all", first_run)
     record = emulator.client("sagemaker-featurestore-runtime").get_record(

@@ -19,8 +19,10 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from scripts import destroy, project_stack, s3_delivery
+from scripts import destroy, project_stack, project_templates, s3_delivery
 from scripts.assemble import SourceLayout
+from scripts.aws import AwsContext
+from scripts.notebooks import clean_up
 from scripts.project_stack import DEFAULT_BUCKET, copy_kit, package_and_deploy, project_parameters
 
 STACK = "sagemaker-fs-ingestion-portfolio"
@@ -274,6 +276,27 @@ def test_the_published_rules_refuse_a_launch_outside_the_allow_lists(emulator, d
     assert described["ProjectStatus"] == "CreateFailed"
     detail = described["TemplateProviderDetails"][0]["CfnTemplateProviderDetail"]["StackDetail"]
     assert message in detail["StatusMessage"]
+
+
+def test_the_notebooks_find_the_template_and_its_projects_either_way(emulator, workspace, delivered):
+    _, outputs = delivered
+    with project_stack.pointed_at(emulator.endpoint, workspace):
+        context = AwsContext.from_environment()
+        s3_template = project_templates.find_template(context, "s3", STACK)
+        product = project_templates.find_template(context, "servicecatalog", STACK)
+        assert project_templates.find_template(context, None, STACK) == product  # both: the product
+        found = clean_up.projects_from(context, clean_up.delivered_templates(context, STACK))
+    assert s3_template == project_templates.S3Template(
+        outputs["ProjectTemplateUrl"], outputs["ProjectsLaunchRoleArn"]
+    )
+    assert product.product_id == outputs["ProductId"]
+    [project] = [p for p in found if p.name == "from-s3"]
+    assert project.feature_group == "abalone-iv01"  # project_parameters: the id's last four
+    described = emulator.client("sagemaker").describe_project(ProjectName="from-s3")
+    assert (
+        project_templates.stack_of(described, emulator.account)
+        == f"sagemaker-{described['ProjectId']}-fs-ingestion"
+    )
 
 
 def test_deploying_servicecatalog_only_withdraws_exactly_the_s3_delivery(emulator, workspace, delivered):
