@@ -195,6 +195,10 @@ def test_the_launch_role_trusts_cloudformation_only_and_carries_the_launch_polic
     connections = ["codeconnections:PassConnection", "codeconnections:UseConnection"]
     assert simulate(emulator, role["Arn"], connections, [CONNECTION]) == set(connections)
     assert simulate(emulator, role["Arn"], connections, [OTHER_CONNECTION]) == set()
+    catalog_launch_role = iam.list_attached_role_policies(
+        RoleName="AmazonSageMakerServiceCatalogProductsLaunchRole"
+    )
+    assert attached == {p["PolicyArn"] for p in catalog_launch_role["AttachedPolicies"]}  # the same three
 
 
 def create_from_template(emulator, outputs: dict[str, str], name: str, suffix: str, **overrides: str) -> dict:
@@ -252,6 +256,18 @@ def test_a_project_from_the_s3_template_builds_from_its_connection_which_fails_l
     message = stages[0]["actionStates"][0]["latestExecution"]["errorDetails"]["message"]
     assert "cannot reach example-org/feature-pipelines" in message
     assert "latestExecution" not in stages[1]  # nothing was built
+    cicd = emulator.client("iam").get_role(RoleName=f"sagemaker-fsi-{described['ProjectId']}-cicd")["Role"][
+        "Arn"
+    ]
+    use = ["codeconnections:UseConnection"]
+    assert simulate(emulator, cicd, use, [CONNECTION]) == set(use)
+    assert (
+        simulate(emulator, cicd, use, [OTHER_CONNECTION]) == set()
+    )  # its boundary allows it; its policy not
+    assert (
+        simulate(emulator, cicd, ["codecommit:GetBranch"], ["arn:aws:codecommit:us-east-1:123456789012:x"])
+        == set()
+    )
 
 
 @pytest.mark.parametrize(
