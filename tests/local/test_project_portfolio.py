@@ -121,6 +121,28 @@ def test_the_template_constraint_refuses_a_bucket_outside_the_allow_list(emulato
     assert "DataBucketName must be one of the buckets this portfolio allows" in str(raised.value)
 
 
+def test_the_template_constraint_refuses_a_connection_the_portfolio_does_not_allow(emulator, portfolio):
+    """The portfolio was deployed without CONNECTIONS: no CodeConnections source may be launched."""
+    connection = (
+        "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
+    )
+    source = {
+        "SourceRepository": "CodeConnections",
+        "ConnectionArn": connection,
+        "FullRepositoryId": "org/app",
+    }
+    with pytest.raises(ClientError) as raised:
+        emulator.client("sagemaker").create_project(
+            ProjectName="from-github",
+            ServiceCatalogProvisioningDetails=details(portfolio, "github", **source),
+        )
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert (
+        "ConnectionArn must be one of the connections this portfolio allows (make deploy CONNECTIONS=...)"
+        in str(raised.value)
+    )
+
+
 def test_delete_project_terminates_the_real_stack(emulator, portfolio):
     sagemaker, cloudformation = emulator.client("sagemaker"), emulator.client("cloudformation")
     sagemaker.create_project(
