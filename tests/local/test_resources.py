@@ -178,6 +178,7 @@ def test_product_outputs_are_what_aws_gives(cloudformation, product):
         "PipelineRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-pipeline",
         "RepositoryName": REPOSITORY,
         "RepositoryCloneUrlHttp": f"https://git-codecommit.us-east-1.amazonaws.com/v1/repos/{REPOSITORY}",
+        "SourceLocation": f"codecommit://{REPOSITORY}@main",
         "BuildPipelineName": REPOSITORY,
         "StartIngestionFunctionName": f"{PREFIX}-start-ingestion",
         "DeadLetterQueueUrl": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{PREFIX}-dlq",

@@ -149,6 +149,11 @@ def test_a_widening_parameter_is_refused_at_launch_and_nothing_is_created(
     assert not [r for r in emulator.client("iam").list_roles()["Roles"] if "widening" in r["RoleName"]]
 
 
+VICTIM_CONNECTION = (
+    "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
+)
+
+
 def launch_constraint_rules(emulator, deployed) -> dict:
     catalog = emulator.client("servicecatalog")
     [portfolio] = catalog.list_portfolios()["PortfolioDetails"]
@@ -170,18 +175,31 @@ def launch_constraint_rules(emulator, deployed) -> dict:
         ({"DataBucketName": TEAM_BUCKET, "DataWranglerFlowBucket": TEAM_BUCKET}, []),
         ({"DataBucketName": VICTIM_BUCKET}, ["AllowedDataBucket"]),
         ({"DataWranglerFlowBucket": VICTIM_BUCKET}, ["AllowedFlowBucket"]),
+        ({"SourceRepository": "CodeConnections", "ConnectionArn": VICTIM_CONNECTION}, ["AllowedConnection"]),
     ],
-    ids=["default-bucket", "team-bucket", "data-bucket-not-allowed", "flow-bucket-not-allowed"],
+    ids=[
+        "default-bucket",
+        "team-bucket",
+        "data-bucket-not-allowed",
+        "flow-bucket-not-allowed",
+        "connection-not-allowed",
+    ],
 )
-def test_only_the_allowed_buckets_pass_the_portfolios_launch_constraint(
+def test_only_the_allowed_buckets_and_connections_pass_the_portfolios_launch_constraint(
     emulator, deployed, overrides, refused
 ):
     rules = launch_constraint_rules(emulator, deployed)
-    failures = failed_assertions(rules, project_parameters("p-cccccccccccc", **overrides))
+    defaults = {
+        "SourceRepository": "CodeCommit",
+        "ConnectionArn": "",
+    }  # the product's, as a launch resolves them
+    failures = failed_assertions(rules, {**defaults, **project_parameters("p-cccccccccccc", **overrides)})
     assert [failure.rule for failure in failures] == refused
     for failure in failures:
         assert failure.description.endswith(
             f"one of the buckets this portfolio allows: {DEFAULT_BUCKET}, {TEAM_BUCKET}"
+            if failure.rule != "AllowedConnection"
+            else "one of the connections this portfolio allows (make deploy CONNECTIONS=...): "
         )
 
 
