@@ -36,6 +36,9 @@ from scripts.project_stack import (
 PRODUCT = PROJECT_ROOT / "cfn-templates" / "project-s3-fs-ingestion.yaml"
 TEAM_BUCKET = "team-data-bucket"
 VICTIM_BUCKET = "victim-finance-bucket"
+VICTIM_CONNECTION = (
+    "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
+)
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/sagemaker-fsi/project-roles-boundary-{REGION}"
 LAUNCH_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMakerServiceCatalogProductsLaunchRole"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-local"
@@ -147,11 +150,6 @@ def test_a_widening_parameter_is_refused_at_launch_and_nothing_is_created(
     assert (error["Code"], error["Message"]) == ("ValidationError", expected)
     assert stack not in [s["StackName"] for s in cloudformation.list_stacks()["StackSummaries"]]
     assert not [r for r in emulator.client("iam").list_roles()["Roles"] if "widening" in r["RoleName"]]
-
-
-VICTIM_CONNECTION = (
-    "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
-)
 
 
 def launch_constraint_rules(emulator, deployed) -> dict:
