@@ -32,8 +32,18 @@ DEFAULT_BUCKET = f"sagemaker-{REGION}-{ACCOUNT}"
 DATA_PREFIX = "feature-store-ingestion/incoming/"
 FEATURE_GROUP = PROJECT_ROOT / "data" / "abalone.fg.json"
 FLOW = PROJECT_ROOT / "data" / "abalone.flow"
-_USERS_OWN = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "REGION", "CFN_BUCKET_NAME")
-"""Variables of the user's that would point the tooling elsewhere than the emulator."""
+_USERS_OWN = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "REGION",
+    "CFN_BUCKET_NAME",
+    "DATA_BUCKETS",
+    "DELIVERY",
+    "CONNECTIONS",
+    "DOMAIN_ID",
+)
+"""Variables of the user's (or make's exported defaults) that would point the tooling elsewhere than the
+emulator, or deploy it otherwise than a test says (`make test DELIVERY=s3` must not change the tests)."""
 
 
 class ProjectStackFailedError(KitError):

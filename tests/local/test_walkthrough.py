@@ -55,6 +55,8 @@ def kernel_environment(emulator, workspace, published) -> dict[str, str]:
         "AWS_PROFILE": "",
         "REGION": "",
         "EXECUTION_ROLE_ARN": "",
+        "DELIVERY": "",  # 01 then takes the Service Catalog product the walkthrough publishes
+        "STACK_NAME": "",
         "WALKTHROUGH_DIR": str(workspace / "work"),
         "DATASET_CACHE": str(workspace / "datasets"),
         "ABALONE_URL": ABALONE_URL,
