@@ -30,11 +30,12 @@ def workspace(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def published(emulator, workspace) -> list[str]:
-    """The template published as `make notebooks` publishes it into an empty emulator, then asked again."""
+    """The template published as `make notebooks DELIVERY=both` publishes it into an empty emulator, then
+    asked again (01 takes the product; 99 also withdraws the S3 delivery)."""
     said = []
     for _ in range(2):
         output = io.StringIO()
-        with pointed_at(emulator.endpoint, workspace), contextlib.redirect_stdout(output):
+        with pointed_at(emulator.endpoint, workspace, DELIVERY="both"), contextlib.redirect_stdout(output):
             publish_if_missing(workspace / "build")
         said.append(output.getvalue())
     return said
@@ -184,6 +185,9 @@ def test_clean_up_leaves_nothing_of_ours_and_a_second_run_is_harmless(
     stacks = emulator.client("cloudformation").list_stacks()["StackSummaries"]
     assert {s["StackStatus"] for s in stacks} == {"DELETE_COMPLETE"}
     assert emulator.client("servicecatalog").list_portfolios()["PortfolioDetails"] == []
+    assert "Withdrawing the S3-delivered template" in first
+    [domain] = sagemaker.list_domains()["Domains"]
+    assert sagemaker.list_tags(ResourceArn=domain["DomainArn"])["Tags"] == []
 
     second = run("99-clean-up.ipynb", kernel_environment, ASSUME_YES="1")
     assert "projects from the template: 0" in second
