@@ -257,6 +257,13 @@ def test_update_project_moves_the_stack_to_the_new_artifact(emulator, product):
     sagemaker = emulator.client("sagemaker")
     create(sagemaker, product, "updated")
     wait_for(sagemaker, "updated", ("CreateCompleted", "CreateFailed"))
+    other_kind = [
+        {"CfnTemplateProvider": {"TemplateName": "t", "TemplateURL": "https://b.s3.amazonaws.com/t.yaml"}}
+    ]
+    assert refused(sagemaker.update_project, ProjectName="updated", TemplateProvidersToUpdate=other_kind) == (
+        "Project updated was provisioned from a Service Catalog product; update it with "
+        "ServiceCatalogProvisioningUpdateDetails, not TemplateProvidersToUpdate."
+    )
     sagemaker.update_project(
         ProjectName="updated",
         ServiceCatalogProvisioningUpdateDetails={"ProvisioningArtifactId": product["v2"]},

@@ -28,6 +28,8 @@ def _validation(error: JsonRESTError) -> ValidationError:
 
 @dataclass
 class CatalogProvisioning:
+    KIND = "a Service Catalog product"
+    UPDATE_MEMBER = "ServiceCatalogProvisioningUpdateDetails"
     account_id: str
     region_name: str
     identity: ProjectIdentity
@@ -90,12 +92,7 @@ class CatalogProvisioning:
         }
 
     def update(self, request: dict[str, Any], tags: list[dict[str, str]]) -> bool:
-        if request.get("TemplateProvidersToUpdate"):
-            raise ValidationError(
-                message=f"Project {self.identity.name} was provisioned from a Service Catalog product; "
-                "update it with ServiceCatalogProvisioningUpdateDetails, not TemplateProvidersToUpdate."
-            )
-        update = request.get("ServiceCatalogProvisioningUpdateDetails")
+        update = request.get(self.UPDATE_MEMBER)
         if not update:
             return False
         artifact_id = update.get("ProvisioningArtifactId") or self.details.get("ProvisioningArtifactId")

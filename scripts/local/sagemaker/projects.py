@@ -62,10 +62,17 @@ _SETTLED = {
     "DeleteCompleted",
 }
 
+_UPDATE_MEMBERS = ("ServiceCatalogProvisioningUpdateDetails", "TemplateProvidersToUpdate")
+
 
 class Provisioning(Protocol):
     """How a project is provisioned: :class:`.catalog_products.CatalogProvisioning` or
     :class:`.template_providers.TemplateProvisioning`."""
+
+    KIND: str
+    """What it was provisioned from, for messages ("a Service Catalog product")."""
+    UPDATE_MEMBER: str
+    """The UpdateProject member that updates it."""
 
     def progress(self) -> str:
         """The operation under way: pending, running, succeeded or failed."""
@@ -211,12 +218,16 @@ class ProjectsMixin:
             raise ValidationError(
                 message=f"Project {project.name} cannot be updated while it is {project.status}."
             )
-        if request.get("ServiceCatalogProvisioningUpdateDetails") and request.get(
-            "TemplateProvidersToUpdate"
-        ):
+        given = [member for member in _UPDATE_MEMBERS if request.get(member)]
+        if len(given) > 1:
             raise ValidationError(
-                message="UpdateProject takes one of ServiceCatalogProvisioningUpdateDetails and "
-                "TemplateProvidersToUpdate, not both."
+                message=f"UpdateProject takes one of {' and '.join(_UPDATE_MEMBERS)}, not both."
+            )
+        own = project.provisioning.UPDATE_MEMBER
+        if given and given != [own]:
+            raise ValidationError(
+                message=f"Project {project.name} was provisioned from {project.provisioning.KIND}; update it "
+                f"with {own}, not {given[0]}."
             )
         tags = project.tags if request.get("Tags") is None else list(request["Tags"])
         identity = ProjectIdentity(project.name, project.id)

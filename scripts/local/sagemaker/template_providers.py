@@ -97,6 +97,8 @@ def _reason(error: Exception) -> str:
 
 @dataclass
 class TemplateProvisioning:
+    KIND = "a template provider"
+    UPDATE_MEMBER = "TemplateProvidersToUpdate"
     account_id: str
     region_name: str
     identity: ProjectIdentity
@@ -237,12 +239,7 @@ class TemplateProvisioning:
 
     # -- what the project asks ------------------------------------------------------------------------
     def update(self, request: dict[str, Any], tags: list[dict[str, str]]) -> bool:
-        if request.get("ServiceCatalogProvisioningUpdateDetails"):
-            raise ValidationError(
-                message=f"Project {self.identity.name} was provisioned from a template provider; update it "
-                "with TemplateProvidersToUpdate, not ServiceCatalogProvisioningUpdateDetails."
-            )
-        providers = request.get("TemplateProvidersToUpdate")
+        providers = request.get(self.UPDATE_MEMBER)
         if not providers:
             return False
         provider = _provider(providers, "TemplateProvidersToUpdate")
