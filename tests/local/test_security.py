@@ -56,9 +56,13 @@ def deployed(emulator, tmp_path_factory, monkeypatch_module) -> dict:
     emulator.client("iam").attach_user_policy(
         UserName="platform-engineer", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
     )
-    monkeypatch_module.setenv("DATA_BUCKETS", f"{DEFAULT_BUCKET},{TEAM_BUCKET}")
     monkeypatch_module.setenv("PUBLISHERS", PUBLISHER)
-    package_and_deploy(emulator.endpoint, copy_kit(workspace / "kit"), workspace)
+    package_and_deploy(
+        emulator.endpoint,
+        copy_kit(workspace / "kit"),
+        workspace,
+        DATA_BUCKETS=f"{DEFAULT_BUCKET},{TEAM_BUCKET}",
+    )
     return json.loads((workspace / "build" / REGION / "manifest.json").read_text())
 
 
