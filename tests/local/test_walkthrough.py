@@ -15,11 +15,13 @@ import pytest
 from scripts import abalone, offline_store
 from scripts.notebooks.__main__ import publish_if_missing
 from scripts.notebooks.execute import NotebookFailedError, execute, text_outputs
-from scripts.project_stack import DEFAULT_BUCKET, emulator_environment, pointed_at
-from tests.local.conftest import ABALONE_ORIGIN, ABALONE_URL
+from scripts.project_stack import DEFAULT_BUCKET, pointed_at
+from tests.local import notebook_runs
+from tests.local.conftest import ABALONE_ORIGIN
+from tests.local.notebook_runs import run
 
 GROUP = "abalone-walkthrough"
-PROJECT = "fs-ingestion-walkthrough"
+PROJECT = notebook_runs.PROJECT
 ATHENA_OUTPUT = f"s3://{DEFAULT_BUCKET}/athena-results/tests/"
 
 
@@ -49,24 +51,8 @@ def test_make_notebooks_publishes_the_template_into_an_empty_emulator_once(publi
 
 @pytest.fixture(scope="module")
 def kernel_environment(emulator, workspace, published) -> dict[str, str]:
-    """What `make notebooks` gives the kernel (the emulator's variables), plus a work folder and dataset
-    cache of the test's own, and the dataset from a local copy, or offline: never the network."""
-    return {
-        **emulator_environment(emulator.endpoint, workspace),
-        "AWS_PROFILE": "",
-        "REGION": "",
-        "EXECUTION_ROLE_ARN": "",
-        "DELIVERY": "",  # 01 then takes the Service Catalog product the walkthrough publishes
-        "STACK_NAME": "",
-        "WALKTHROUGH_DIR": str(workspace / "work"),
-        "DATASET_CACHE": str(workspace / "datasets"),
-        "ABALONE_URL": ABALONE_URL,
-        "ASSUME_YES": "",
-    }
-
-
-def run(name: str, environment: dict[str, str], **variables: str) -> str:
-    return text_outputs(execute(name, {**environment, **variables}))
+    """01 takes the Service Catalog product the walkthrough publishes (DELIVERY unset)."""
+    return notebook_runs.kernel_environment(emulator.endpoint, workspace)
 
 
 def plots(notebook) -> int:
