@@ -208,7 +208,11 @@ def main() -> None:
     print(f"Portfolio granted to {parameters['SageMakerExecutionRoleArn']}")
     print(f"Projects may read: {', '.join(buckets)}")
     print(f"Projects may build from connections: {', '.join(connections) or 'none (CodeCommit only)'}")
-    result = Deployer(aws.client("cloudformation")).deploy(
+    deployer = Deployer(aws.client("cloudformation"))
+    delivered_from = deployer.outputs(args.stack_name).get(
+        "ProjectTemplatesLocation"
+    )  # an S3 delivery so far
+    result = deployer.deploy(
         args.stack_name,
         manifest["portfolio_template_url"],
         parameters,
@@ -221,13 +225,12 @@ def main() -> None:
     if location is not None:
         print("Project template delivered from S3:")
         body = s3_delivery.published_template(product_template(aws, manifest), buckets, connections)
-        lines = s3_delivery.publish(aws, location, body, manifest["version"])
-    else:
-        lines = s3_delivery.withdraw(aws, manifest["bucket"], manifest["prefix"])
-        if lines:
-            print("S3 delivery withdrawn:")
-    for line in lines:
-        print(line)
+        for line in s3_delivery.publish(aws, location, body, manifest["version"]):
+            print(line)
+    elif delivered_from:
+        print("S3 delivery withdrawn:")
+        for line in s3_delivery.withdraw(aws, delivered_from):
+            print(line)
     print("Outputs:")
     print(format_outputs(result.outputs))
     write_outputs(result, aws.region, build_dir / OUTPUTS_FILE)

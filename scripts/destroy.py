@@ -112,7 +112,7 @@ def delete_portfolio_stack(aws, stack: str) -> None:
     location = deployer.outputs(stack).get("ProjectTemplatesLocation")
     if location:
         print(f"Withdrawing the S3-delivered template ({location}):")
-        for line in s3_delivery.withdraw(aws, *s3_delivery.staging_of(location)):
+        for line in s3_delivery.withdraw(aws, location):
             print(line)
     deployer.delete(stack)
 

@@ -27,13 +27,16 @@ class RoleRef:
         return f"{self.path.lstrip('/')}{self.name}"
 
 
+def studio_domains(sagemaker) -> list[dict]:
+    """The region's Studio domains (ListDomains' summaries: DomainId, DomainArn, ...), every page."""
+    return [
+        domain for page in sagemaker.get_paginator("list_domains").paginate() for domain in page["Domains"]
+    ]
+
+
 def studio_execution_role(sagemaker, region: str) -> str:
     """The default execution role of the region's Studio domain(s); fails when none or several."""
-    domain_ids = [
-        domain["DomainId"]
-        for page in sagemaker.get_paginator("list_domains").paginate()
-        for domain in page["Domains"]
-    ]
+    domain_ids = [domain["DomainId"] for domain in studio_domains(sagemaker)]
     settings = [sagemaker.describe_domain(DomainId=d)["DefaultUserSettings"] for d in domain_ids]
     roles = sorted({s["ExecutionRole"] for s in settings if s.get("ExecutionRole")})
     if not roles:

@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from scripts import cfn_yaml
 from scripts.aws import AwsContext
 from scripts.errors import KitError
+from scripts.execution_role import studio_domains
 from scripts.launch_rules import allow_list_rules
 
 TEMPLATES_FOLDER = "project-templates"
@@ -87,11 +88,7 @@ def templates_location(aws: AwsContext, bucket: str, prefix: str, domain_id: str
     Refuses a domain whose templates location is elsewhere, before anything is changed."""
     sagemaker = aws.client("sagemaker")
     if not domain_id:
-        domains = [
-            domain["DomainId"]
-            for page in sagemaker.get_paginator("list_domains").paginate()
-            for domain in page["Domains"]
-        ]
+        domains = [domain["DomainId"] for domain in studio_domains(sagemaker)]
         if not domains:
             raise NoDomainForTemplatesError(aws.region)
         if len(domains) > 1:
@@ -135,19 +132,18 @@ def publish(aws: AwsContext, location: TemplatesLocation, body: str, version: st
     ]
 
 
-def withdraw(aws: AwsContext, bucket: str, prefix: str) -> list[str]:
-    """Remove what :func:`publish` added under ``prefix`` of ``bucket``; report lines."""
+def withdraw(aws: AwsContext, location_uri: str) -> list[str]:
+    """Remove what :func:`publish` added for the templates location ``location_uri`` (the portfolio stack's
+    ``ProjectTemplatesLocation`` output); report lines."""
     s3 = aws.client("s3")
-    location_uri = f"s3://{bucket}/{prefix}/{TEMPLATES_FOLDER}/"
-    key = f"{prefix}/{TEMPLATES_FOLDER}/{TEMPLATE_FILE}"
+    bucket, _, folder = location_uri.removeprefix("s3://").partition("/")
+    key = folder + TEMPLATE_FILE
     lines = []
     sagemaker = aws.client("sagemaker")
-    for page in sagemaker.get_paginator("list_domains").paginate():
-        for domain in page["Domains"]:
-            arn = domain["DomainArn"]
-            if _domain_location(aws, arn) == location_uri:
-                sagemaker.delete_tags(ResourceArn=arn, TagKeys=[LOCATION_TAG])
-                lines.append(f"  domain {domain['DomainId']}: {LOCATION_TAG} removed")
+    for domain in studio_domains(sagemaker):
+        if _domain_location(aws, domain["DomainArn"]) == location_uri:
+            sagemaker.delete_tags(ResourceArn=domain["DomainArn"], TagKeys=[LOCATION_TAG])
+            lines.append(f"  domain {domain['DomainId']}: {LOCATION_TAG} removed")
     rules = _cors_rules(s3, bucket)
     kept = [rule for rule in rules if rule.get("ID") != CORS_RULE_ID]
     if len(kept) != len(rules):
@@ -166,12 +162,6 @@ def withdraw(aws: AwsContext, bucket: str, prefix: str) -> list[str]:
         s3.delete_objects(Bucket=bucket, Delete={"Objects": versions, "Quiet": True})
         lines.append(f"  template s3://{bucket}/{key} deleted ({len(versions)} version(s))")
     return lines
-
-
-def staging_of(location_uri: str) -> tuple[str, str]:
-    """The staging bucket and prefix of a templates location ``s3://<bucket>/<prefix>/project-templates/``."""
-    bucket, _, folder = location_uri.removeprefix("s3://").partition("/")
-    return bucket, folder.removesuffix(f"/{TEMPLATES_FOLDER}/")
 
 
 def _domain_location(aws: AwsContext, domain_arn: str) -> str | None:

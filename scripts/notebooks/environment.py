@@ -25,6 +25,7 @@ import boto3
 from scripts import PROJECT_ROOT
 from scripts.aws import AwsContext
 from scripts.errors import KitError
+from scripts.execution_role import studio_domains
 
 STUDIO_METADATA = Path("/opt/ml/metadata/resource-metadata.json")
 WORK_DIR_VARIABLE = "WALKTHROUGH_DIR"
@@ -95,11 +96,7 @@ class Environment:
             return self.studio["DomainId"]
         if os.environ.get("SAGEMAKER_DOMAIN_ID"):
             return os.environ["SAGEMAKER_DOMAIN_ID"]
-        found = [
-            domain["DomainId"]
-            for page in self.client("sagemaker").get_paginator("list_domains").paginate()
-            for domain in page["Domains"]
-        ]
+        found = [domain["DomainId"] for domain in studio_domains(self.client("sagemaker"))]
         if len(found) != 1:
             raise NoDomainError(self.region, found)
         return found[0]

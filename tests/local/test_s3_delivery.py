@@ -88,8 +88,8 @@ def delivered(emulator, workspace) -> tuple[str, dict[str, str]]:
 
 
 def template_location(outputs: dict[str, str]) -> tuple[str, str]:
-    bucket, prefix = s3_delivery.staging_of(outputs["ProjectTemplatesLocation"])
-    return bucket, f"{prefix}/{s3_delivery.TEMPLATES_FOLDER}/{s3_delivery.TEMPLATE_FILE}"
+    bucket, _, folder = outputs["ProjectTemplatesLocation"].removeprefix("s3://").partition("/")
+    return bucket, folder + s3_delivery.TEMPLATE_FILE
 
 
 def test_the_template_is_published_where_sagemaker_looks(emulator, delivered):
