@@ -3,6 +3,7 @@ reset (and bootstrapped again) for each test module."""
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from dataclasses import dataclass
 
@@ -79,3 +80,14 @@ def sdk_session(emulator, monkeypatch):
         sagemaker_config=no_telemetry,
         default_bucket=f"sagemaker-{REGION}-{ACCOUNT_ID}",
     )
+
+
+def project_settled(sagemaker, name: str, timeout: float = 120) -> dict:
+    """DescribeProject once the project's creation has ended (CreateCompleted or CreateFailed), or at the
+    timeout, whatever it then says."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sagemaker.describe_project(ProjectName=name)
+        if described["ProjectStatus"] in ("CreateCompleted", "CreateFailed") or time.monotonic() > deadline:
+            return described
+        time.sleep(0.2)

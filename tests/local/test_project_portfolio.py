@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from scripts.project_stack import DEFAULT_BUCKET, copy_kit, package_and_deploy, project_parameters
 from tests.conftest import PROJECT_ROOT
+from tests.local.conftest import project_settled
 
 PRODUCT_TEMPLATE = PROJECT_ROOT / "cfn-templates" / "project-s3-fs-ingestion.yaml"
 
@@ -47,15 +48,6 @@ def details(portfolio: dict[str, str], project_id_suffix: str, **overrides: str)
     }
 
 
-def settled(sagemaker, name: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        described = sagemaker.describe_project(ProjectName=name)
-        if described["ProjectStatus"] in ("CreateCompleted", "CreateFailed") or time.monotonic() > deadline:
-            return described
-        time.sleep(0.2)
-
-
 def test_create_project_from_the_real_product(emulator, portfolio):
     sagemaker, cloudformation = emulator.client("sagemaker"), emulator.client("cloudformation")
     created = sagemaker.create_project(
@@ -63,7 +55,7 @@ def test_create_project_from_the_real_product(emulator, portfolio):
         ServiceCatalogProvisioningDetails=details(portfolio, "real"),
         Tags=[{"Key": "cost-center", "Value": "ml"}],
     )
-    described = settled(sagemaker, "fs-ingest")
+    described = project_settled(sagemaker, "fs-ingest")
     details_ = described.get("ServiceCatalogProvisionedProductDetails", {})
     assert described["ProjectStatus"] == "CreateCompleted", details_.get("ProvisionedProductStatusMessage")
     pp_id = details_["ProvisionedProductId"]
@@ -98,7 +90,7 @@ def test_a_parameter_breaking_its_pattern_fails_the_project_and_leaves_no_stack(
         ProjectName="bad-prefix",
         ServiceCatalogProvisioningDetails=details(portfolio, "bad", PipelineNamePrefix="Not_Lower"),
     )
-    described = settled(sagemaker, "bad-prefix")
+    described = project_settled(sagemaker, "bad-prefix")
     assert described["ProjectStatus"] == "CreateFailed"
     message = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductStatusMessage"]
     expected = (
@@ -148,7 +140,7 @@ def test_delete_project_terminates_the_real_stack(emulator, portfolio):
     sagemaker.create_project(
         ProjectName="short-lived", ServiceCatalogProvisioningDetails=details(portfolio, "gone")
     )
-    described = settled(sagemaker, "short-lived")
+    described = project_settled(sagemaker, "short-lived")
     assert described["ProjectStatus"] == "CreateCompleted"
     pp_id = described["ServiceCatalogProvisionedProductDetails"]["ProvisionedProductId"]
     sagemaker.delete_project(ProjectName="short-lived")

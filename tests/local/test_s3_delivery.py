@@ -24,6 +24,7 @@ from scripts.assemble import SourceLayout
 from scripts.aws import AwsContext
 from scripts.notebooks import clean_up
 from scripts.project_stack import DEFAULT_BUCKET, copy_kit, package_and_deploy, project_parameters
+from tests.local.conftest import project_settled
 
 STACK = "sagemaker-fs-ingestion-portfolio"
 CONNECTION = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
@@ -210,12 +211,7 @@ def create_from_template(emulator, outputs: dict[str, str], name: str, suffix: s
             }
         ],
     )
-    deadline = time.monotonic() + 120
-    while True:
-        described = sagemaker.describe_project(ProjectName=name)
-        if described["ProjectStatus"] in ("CreateCompleted", "CreateFailed") or time.monotonic() > deadline:
-            return described
-        time.sleep(0.2)
+    return project_settled(sagemaker, name)
 
 
 def test_a_project_from_the_s3_template_builds_from_its_connection_which_fails_locally(emulator, delivered):
