@@ -131,10 +131,10 @@ def portfolio_parameters(
     }
 
 
-def product_template(aws: AwsContext, manifest: dict) -> str:
-    """The release's product template, as published (require_published checked it)."""
+def product_template(build_dir: Path, manifest: dict) -> str:
+    """The release's product template, from the build (require_published checked that S3 holds the same)."""
     [item] = [item for item in manifest["objects"] if item["role"] == "product-template"]
-    return aws.client("s3").get_object(Bucket=manifest["bucket"], Key=item["key"])["Body"].read().decode()
+    return (build_dir / item["file"]).read_text()
 
 
 def write_outputs(result: DeployResult, region: str, path: Path) -> None:
@@ -224,7 +224,7 @@ def main() -> None:
         print(line)
     if location is not None:
         print("Project template delivered from S3:")
-        body = s3_delivery.published_template(product_template(aws, manifest), buckets, connections)
+        body = s3_delivery.published_template(product_template(build_dir, manifest), buckets, connections)
         for line in s3_delivery.publish(aws, location, body, manifest["version"]):
             print(line)
     elif delivered_from:
